@@ -1,0 +1,124 @@
+// swift-tools-version:6.1
+// Threshold KMS: n core servers jointly hold FHE secret keys; see docs/ and DESIGN §2 for the module layering.
+import PackageDescription
+
+/// grpc++ from Debian, linked explicitly (pkg-config's abseil graph overflows the link line; see docs/GRPC.md).
+let grpcLinker: [LinkerSetting] = [
+    .linkedLibrary("grpc++"), .linkedLibrary("grpc"), .linkedLibrary("gpr"),
+    .linkedLibrary("absl_synchronization"), .linkedLibrary("stdc++"),
+]
+
+let package = Package(
+    name: "ThresholdKMS",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "kms-server", targets: ["CoreService"]),
+        .executable(name: "kms-core-client", targets: ["CoreClient"]),
+        .executable(name: "kms-gen-tls-certs", targets: ["CertGen"]),
+        .executable(name: "kms-bench", targets: ["KMSBench"]),
+        .executable(name: "kms-vault-crash-writer", targets: ["VaultCrashWriter"]),
+        .library(name: "Algebra", targets: ["Algebra"]),
+        .library(name: "FHEKeys", targets: ["FHEKeys"]),
+        .library(name: "MPCProtocols", targets: ["MPCProtocols"]),
+        .library(name: "Vault", targets: ["Vault"]),
+        .library(name: "GRPCCore", targets: ["GRPCCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+    ],
+    targets: [
+        // MARK: Mathematics and cryptography (no I/O)
+        .target(name: "Algebra"),
+        .target(name: "FHEKeys", dependencies: ["Algebra"]),
+        .target(name: "MPCProtocols", dependencies: ["Algebra", "FHEKeys"]),
+
+        // MARK: Storage
+        .target(name: "CArgon2", linkerSettings: [.linkedLibrary("argon2")]),
+        .target(
+            name: "Vault",
+            dependencies: [
+                "CArgon2",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        /// Writes objects in a loop until killed: the crash-safety tests SIGKILL it at random points.
+        .executableTarget(name: "VaultCrashWriter", dependencies: ["Vault"]),
+
+        // MARK: Transport
+        .target(name: "CGRPCShim", linkerSettings: grpcLinker),
+        .target(name: "GRPCCore", dependencies: ["CGRPCShim"]),
+        .target(name: "KMSAPI", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]),
+
+        // MARK: The service
+        .target(
+            name: "Engine",
+            dependencies: [
+                "Algebra", "FHEKeys", "MPCProtocols", "Vault", "GRPCCore", "KMSAPI",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "X509", package: "swift-certificates"),
+            ]
+        ),
+        .executableTarget(
+            name: "CoreService",
+            dependencies: [
+                "Engine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "CoreClient",
+            dependencies: [
+                "KMSAPI", "GRPCCore", "FHEKeys", "MPCProtocols",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ]
+        ),
+        .executableTarget(
+            name: "CertGen",
+            dependencies: [
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .target(name: "CRawGRPCBench", linkerSettings: grpcLinker),
+        .executableTarget(
+            name: "KMSBench",
+            dependencies: ["Algebra", "FHEKeys", "MPCProtocols", "Vault", "GRPCCore", "CRawGRPCBench", "KMSAPI"]
+        ),
+
+        // MARK: Tests
+        .testTarget(name: "AlgebraTests", dependencies: ["Algebra"]),
+        .testTarget(name: "MPCProtocolsTests", dependencies: ["MPCProtocols", "Algebra"]),
+        .testTarget(name: "FHEKeysTests", dependencies: ["FHEKeys", "Algebra"]),
+        .testTarget(name: "VaultTests", dependencies: ["Vault", "VaultCrashWriter"]),
+        .testTarget(name: "GRPCCoreTests", dependencies: ["GRPCCore"]),
+        // The service tests run the kms-server, kms-core-client and kms-gen-tls-certs binaries; depending on the
+        // executables makes `swift build --build-tests` build them next to the test bundle.
+        .testTarget(
+            name: "CoreServiceTests",
+            dependencies: [
+                "Engine", "GRPCCore", "KMSAPI", "CertGen", "CoreService", "CoreClient",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,117 @@
+/// Number-theoretic transform for products in GF(p)[X]/(X^N + 1), N = 2^k ≤ 2^16 (DESIGN §3.1).
+///
+/// Forward: Cooley–Tukey butterflies with powers of a primitive 2N-th root ψ folded in (the "twisted"
+/// negacyclic transform), output in bit-reversed order. Inverse: Gentleman–Sande butterflies with ψ^−1 and a
+/// final scaling by N^−1. A pointwise product between the two is the negacyclic convolution.
+public struct NegacyclicNTT: Sendable {
+    public let size: Int
+    /// ψ^bitreverse(i) for i in 0..<N; entry i is the twiddle of block i − 2^s at stage s.
+    @usableFromInline let twiddles: [FieldElement]
+    /// (ψ^bitreverse(i))^−1.
+    @usableFromInline let inverseTwiddles: [FieldElement]
+    @usableFromInline let sizeInverse: FieldElement
+
+    public init(size: Int) {
+        precondition(size >= 2 && size <= 1 << 16 && size & (size - 1) == 0, "NTT size must be 2^k, 2 ≤ N ≤ 65536")
+        self.size = size
+        let logSize = size.trailingZeroBitCount
+        let psi = FieldElement.rootOfUnity(log2Order: logSize + 1)
+        var powers = [FieldElement](repeating: .one, count: size)
+        for i in 1..<size { powers[i] = powers[i - 1] * psi }
+        var twiddles = [FieldElement](repeating: .one, count: size)
+        var inverseTwiddles = [FieldElement](repeating: .one, count: size)
+        let psiInverse = psi.inverse()!
+        var inversePowers = [FieldElement](repeating: .one, count: size)
+        for i in 1..<size { inversePowers[i] = inversePowers[i - 1] * psiInverse }
+        for i in 0..<size {
+            let reversed = Self.bitReverse(i, bits: logSize)
+            twiddles[i] = powers[reversed]
+            inverseTwiddles[i] = inversePowers[reversed]
+        }
+        self.twiddles = twiddles
+        self.inverseTwiddles = inverseTwiddles
+        self.sizeInverse = FieldElement(UInt64(size)).inverse()!
+    }
+
+    static func bitReverse(_ value: Int, bits: Int) -> Int {
+        var result = 0
+        var v = value
+        for _ in 0..<bits {
+            result = (result << 1) | (v & 1)
+            v >>= 1
+        }
+        return result
+    }
+
+    /// Coefficients → evaluations (bit-reversed order), in place.
+    @inlinable
+    public func forward(_ values: inout [FieldElement]) {
+        precondition(values.count == size, "NTT input has \(values.count) coefficients, expected \(size)")
+        values.withUnsafeMutableBufferPointer { forward($0) }
+    }
+
+    /// Evaluations → coefficients, in place, including the 1/N scaling.
+    @inlinable
+    public func inverse(_ values: inout [FieldElement]) {
+        precondition(values.count == size, "NTT input has \(values.count) values, expected \(size)")
+        values.withUnsafeMutableBufferPointer { inverse($0) }
+    }
+
+    @inlinable
+    public func forward(_ a: UnsafeMutableBufferPointer<FieldElement>) {
+        twiddles.withUnsafeBufferPointer { zetas in
+            var k = 1
+            var length = size >> 1
+            while length >= 1 {
+                var start = 0
+                while start < size {
+                    let zeta = zetas[k]
+                    k &+= 1
+                    for j in start..<(start &+ length) {
+                        let t = zeta * a[j &+ length]
+                        let u = a[j]
+                        a[j &+ length] = u - t
+                        a[j] = u + t
+                    }
+                    start &+= length << 1
+                }
+                length >>= 1
+            }
+        }
+    }
+
+    @inlinable
+    public func inverse(_ a: UnsafeMutableBufferPointer<FieldElement>) {
+        inverseTwiddles.withUnsafeBufferPointer { zetas in
+            var length = 1
+            while length < size {
+                var k = size / (length << 1)
+                var start = 0
+                while start < size {
+                    let zeta = zetas[k]
+                    k &+= 1
+                    for j in start..<(start &+ length) {
+                        let u = a[j]
+                        let v = a[j &+ length]
+                        a[j] = u + v
+                        a[j &+ length] = zeta * (u - v)
+                    }
+                    start &+= length << 1
+                }
+                length <<= 1
+            }
+            for i in 0..<size { a[i] = a[i] * sizeInverse }
+        }
+    }
+
+    /// The negacyclic product a·b mod (X^N + 1).
+    public func multiply(_ a: [FieldElement], _ b: [FieldElement]) -> [FieldElement] {
+        var x = a
+        var y = b
+        forward(&x)
+        forward(&y)
+        for i in 0..<size { x[i] = x[i] * y[i] }
+        inverse(&x)
+        return x
+    }
+}

@@ -1,0 +1,80 @@
+// CGRPCShim: a small plain-C API over grpc++ (callback API, generic service/stub).
+// It only moves bytes, status codes and the caller's verified TLS identity; routing and (de)serialization are
+// done by the Swift layer (GRPCCore). Ownership: every pointer handed to a callback is valid only during the
+// callback (copy what you keep); every handle is released by exactly one call documented below.
+#ifndef CGRPC_SHIM_H
+#define CGRPC_SHIM_H
+#include <stddef.h>
+#include <stdint.h>
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct cgrpc_server cgrpc_server;
+typedef struct cgrpc_call cgrpc_call;
+typedef struct cgrpc_channel cgrpc_channel;
+
+/// What the server knows about one incoming call; all strings NUL-terminated, valid during the callback only.
+typedef struct cgrpc_call_info {
+    const char *method;
+    const uint8_t *request;
+    size_t request_length;
+    const char *peer_address;
+    const char *subject;            // NULL when the peer presented no certificate
+    const char *common_name;        // NULL when absent
+    const char *alternative_names;  // SANs separated by '\n' ("" when none)
+    const char *metadata;           // "key\tvalue\n" lines (ASCII headers only)
+    int authenticated;              // 1 = a client certificate was presented and verified
+} cgrpc_call_info;
+
+/// Called on a grpc thread for each call. The handler must eventually call cgrpc_call_respond exactly once.
+typedef void (*cgrpc_call_handler)(void *context, cgrpc_call *call, const cgrpc_call_info *info);
+
+typedef struct cgrpc_server_options {
+    const char *address;              // "127.0.0.1:0"
+    const char *certificate_chain;    // NULL = plaintext
+    const char *private_key;
+    const char *trusted_roots;        // CA for client certificates (NULL = none)
+    int require_client_certificate;   // 1 = mutual TLS
+    int max_receive_message_bytes;
+    int max_send_message_bytes;
+} cgrpc_server_options;
+
+/// Builds and starts a server. Returns NULL (and a message in error, up to error_capacity bytes) on failure.
+cgrpc_server *cgrpc_server_start(const cgrpc_server_options *options, void *context, cgrpc_call_handler handler,
+                                 int *bound_port, char *error, size_t error_capacity);
+/// Answers a call (status code 0 = OK with the response bytes). Releases `call`.
+void cgrpc_call_respond(cgrpc_call *call, const uint8_t *response, size_t length, int code, const char *message);
+/// 1 if the client cancelled the call or its deadline passed.
+int cgrpc_call_is_cancelled(cgrpc_call *call);
+
+typedef void (*cgrpc_shutdown_done)(void *context);
+/// Stops accepting, drains in-flight calls for up to grace_milliseconds, then cancels the rest; on a separate
+/// thread. Calls done(context) when the server is gone. Releases `server`.
+void cgrpc_server_shutdown(cgrpc_server *server, int64_t grace_milliseconds, void *context,
+                           cgrpc_shutdown_done done);
+
+typedef struct cgrpc_channel_options {
+    const char *target;
+    const char *trusted_roots;        // NULL = plaintext
+    const char *certificate_chain;    // client certificate (NULL = none)
+    const char *private_key;
+    const char *server_name_override; // NULL = host of target
+    int max_receive_message_bytes;
+    int max_send_message_bytes;
+} cgrpc_channel_options;
+
+cgrpc_channel *cgrpc_channel_create(const cgrpc_channel_options *options);
+/// Completion of a unary call, on a grpc thread. `response`/`message` valid during the callback only.
+typedef void (*cgrpc_unary_done)(void *context, int code, const char *message, const uint8_t *response,
+                                 size_t length);
+/// Starts one unary call. metadata: "key\tvalue\n" lines or NULL. done is called exactly once.
+void cgrpc_channel_unary(cgrpc_channel *channel, const char *method, const uint8_t *request, size_t length,
+                         const char *metadata, int64_t timeout_milliseconds, void *context, cgrpc_unary_done done);
+/// Releases the handle; calls in flight keep the underlying channel alive until they complete.
+void cgrpc_channel_destroy(cgrpc_channel *channel);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

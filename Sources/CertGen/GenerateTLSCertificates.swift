@@ -1,0 +1,74 @@
+import ArgumentParser
+import Foundation
+import X509
+
+/// `kms-gen-tls-certs`: makes the TLS material of an n-party cluster (DESIGN §1, §6).
+@main
+struct GenerateTLSCertificates: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kms-gen-tls-certs",
+        abstract: "Make a CA and the mutual-TLS certificates of an n-party Threshold KMS cluster.",
+        discussion: """
+            Writes into --out (created if missing); all PEM, ECDSA P-256, ECDSA-SHA256:
+              ca.pem          the CA certificate that cores and clients trust
+              core-<i>.pem    party i's certificate, subject CN=kms-core-<i>,
+              core-<i>.key    O=Threshold KMS; TLS server and client identity
+              client.pem      a client certificate (CN=kms-client) for
+              client.key      kms-core-client and tests
+            Every party certificate has the SANs of all --hosts plus localhost
+            and 127.0.0.1. Private keys get mode 0600. The CA private key is
+            never written: re-run the tool (a new CA) to add a party.
+            """
+    )
+
+    @Option(name: .long, help: "Number of parties (cores), ids 1…N.")
+    var parties: Int
+
+    @Option(name: .long, help: "Directory to write the PEM files into.")
+    var out: String
+
+    @Option(
+        name: .long,
+        help: "Comma-separated host names or IP addresses added as SANs to every party certificate.")
+    var hosts: String = ""
+
+    @Option(name: .long, help: "Validity in days, starting one hour before now.")
+    var days: Int = 3650
+
+    func validate() throws {
+        guard (1...1000).contains(parties) else {
+            throw ValidationError(CertGenError.invalidPartyCount(parties).description)
+        }
+        guard days > 0 else { throw ValidationError("invalid --days \(days): expected a positive number") }
+    }
+
+    func run() throws {
+        let hostList = hosts.split(separator: ",").map(String.init) + ["localhost", "127.0.0.1"]
+        let subjectAlternativeNames: [GeneralName]
+        do {
+            subjectAlternativeNames = try CertificateIssuer.subjectAlternativeNames(for: hostList)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        let directory = URL(fileURLWithPath: out)
+        func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+
+        let issuer = try CertificateIssuer(validityDays: days)
+        try PEMFileWriter.write(try issuer.caPEM, to: path("ca.pem"), mode: 0o644)
+
+        for party in 1...parties {
+            let issued = try issuer.issue(
+                commonName: "kms-core-\(party)",
+                subjectAlternativeNames: subjectAlternativeNames,
+                usages: [.serverAuth, .clientAuth])
+            try PEMFileWriter.write(issued.certificatePEM, to: path("core-\(party).pem"), mode: 0o644)
+            try PEMFileWriter.write(issued.privateKeyPEM, to: path("core-\(party).key"), mode: 0o600)
+        }
+        let client = try issuer.issue(commonName: "kms-client", subjectAlternativeNames: [], usages: [.clientAuth])
+        try PEMFileWriter.write(client.certificatePEM, to: path("client.pem"), mode: 0o644)
+        try PEMFileWriter.write(client.privateKeyPEM, to: path("client.key"), mode: 0o600)
+
+        print("kms-gen-tls-certs: wrote ca.pem, core-1…\(parties).pem/.key, client.pem/.key to \(directory.path)")
+    }
+}

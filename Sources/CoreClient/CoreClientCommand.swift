@@ -1,0 +1,28 @@
+import ArgumentParser
+
+/// `kms-core-client`: the operator's and tester's command line for a Threshold KMS cluster.
+@main
+struct CoreClientCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kms-core-client",
+        abstract: "Talk to the cores of a Threshold KMS cluster over (mutual) TLS.",
+        discussion: """
+            Commands that exist today: health. Key generation, decryption and
+            the other API calls are not in this client yet.
+            """,
+        version: "0.1.0",
+        subcommands: [HealthCommand.self]
+    )
+
+    /// Accepted before the subcommand (`kms-core-client --config PATH health`) as well as after it.
+    @OptionGroup var options: ClientOptions
+}
+
+/// Options every subcommand takes.
+struct ClientOptions: ParsableArguments {
+    @Option(name: .long, help: "Client TOML configuration: [[cores]] (party_id, address) and [tls] (ca_cert, cert, key).")
+    var config: String
+
+    @Option(name: .long, help: "Per-call timeout in seconds.")
+    var timeout: Int = 5
+}

@@ -1,0 +1,86 @@
+import ArgumentParser
+import Foundation
+import GRPCCore
+import KMSAPI
+import SwiftProtobuf
+
+/// `kms-core-client health`: asks every configured core for GetHealthStatus (concurrently) and prints one
+/// line per core; exits with 1 if any core is down or not serving.
+struct HealthCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "health",
+        abstract: "Print each configured core's status and version; exit 1 if any core is down.")
+
+    @OptionGroup var options: ClientOptions
+
+    struct Report: Sendable {
+        var core: ClientConfiguration.Core
+        var status: Kms_V1_HealthStatus?
+        var failure: String?
+
+        var isUp: Bool {
+            guard let status else { return false }
+            return status.state == .serving || status.state == .degraded
+        }
+
+        var line: String {
+            let name = "core \(core.partyId) (\(core.address))"
+            guard let status else { return "\(name): DOWN (\(failure ?? "no answer"))" }
+            var text = "\(name): \(Self.stateName(status.state)) version \(status.version) \(status.deploymentType)"
+            if status.deploymentType == "threshold" {
+                text += " party \(status.partyID) t=\(status.threshold) n=\(status.numParties)"
+                let reachable = status.peers.filter(\.reachable).count
+                text += " peers \(reachable)/\(status.peers.count) reachable"
+            }
+            return text
+        }
+
+        static func stateName(_ state: Kms_V1_ServingState) -> String {
+            switch state {
+            case .serving: "SERVING"
+            case .degraded: "DEGRADED"
+            case .notServing: "NOT_SERVING"
+            default: "UNKNOWN"
+            }
+        }
+    }
+
+    func run() async throws {
+        let configuration: ClientConfiguration
+        do {
+            configuration = try ClientConfiguration.load(path: options.config)
+        } catch {
+            FileHandle.standardError.write(Data("kms-core-client: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        let timeout = Duration.seconds(options.timeout)
+        let tls = configuration.tls
+        let reports = await withTaskGroup(of: Report.self) { group in
+            for core in configuration.cores {
+                group.addTask { await Self.check(core, tls: tls, timeout: timeout) }
+            }
+            var reports: [Report] = []
+            for await report in group { reports.append(report) }
+            return reports.sorted { $0.core.partyId < $1.core.partyId }
+        }
+        for report in reports { print(report.line) }
+        if reports.contains(where: { !$0.isUp }) { throw ExitCode(1) }
+    }
+
+    static func check(_ core: ClientConfiguration.Core, tls: ClientTLSConfiguration?, timeout: Duration) async -> Report {
+        var report = Report(core: core)
+        do {
+            let channel = try GRPCChannel(configuration: GRPCChannelConfiguration(target: core.address, tls: tls))
+            defer { channel.close() }
+            let request: [UInt8] = try Kms_V1_Empty().serializedBytes()
+            let answer = try await channel.unary(
+                method: CoreServiceMethod.getHealthStatus.path, request: request, timeout: timeout)
+            report.status = try Kms_V1_HealthStatus(serializedBytes: answer)
+        } catch let status as GRPCStatus {
+            report.failure = "\(status.code): \(status.message)"
+        } catch {
+            report.failure = "invalid answer"
+        }
+        return report
+    }
+}

@@ -1,0 +1,130 @@
+import Foundation
+
+/// Reads a `CoreConfiguration` from TOML text plus `KMS_CORE__…` environment overrides, and checks it.
+/// Every failure is one `ConfigurationError` naming the field and the problem.
+public enum ConfigurationLoader {
+    static let logLevels: Set<String> = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+
+    public static func load(
+        path: String, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(ConfigurationError) -> CoreConfiguration {
+        let text: String
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw ConfigurationError(field: "--config", problem: "file '\(path)' does not exist")
+        }
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigurationError(field: "--config", problem: "cannot read '\(path)' as UTF-8 text")
+        }
+        return try parse(toml: text, environment: environment)
+    }
+
+    public static func parse(toml text: String, environment: [String: String] = [:]) throws(ConfigurationError)
+        -> CoreConfiguration
+    {
+        var overrides = EnvironmentOverrides(environment: environment)
+        let root = try overrides.apply(to: try ConfigurationValue.parse(toml: text))
+        var reader = try ConfigurationReader(path: "", value: root, sources: overrides.sources)
+
+        guard var serviceReader = try reader.table("service") else { throw reader.missing("service") }
+        let service = try readService(&serviceReader)
+        var tls: CoreConfiguration.TLS?
+        if var tlsReader = try reader.table("tls") { tls = try readTLS(&tlsReader) }
+        guard var storageReader = try reader.table("storage") else { throw reader.missing("storage") }
+        let storage = CoreConfiguration.Storage(dataDirectory: try storageReader.requiredString("data_dir"))
+        try storageReader.rejectUnknownKeys()
+        var threshold: CoreConfiguration.Threshold?
+        if var thresholdReader = try reader.table("threshold") {
+            threshold = try readThreshold(&thresholdReader)
+            if threshold?.peerListenPort == service.listenPort,
+                threshold?.peerListenAddress == service.listenAddress, service.listenPort != 0
+            {
+                throw ConfigurationError(
+                    field: thresholdReader.fieldName("listen_port"),
+                    problem: "must differ from service.listen_port (\(service.listenPort))")
+            }
+        }
+        if threshold != nil, tls == nil {
+            throw ConfigurationError(field: "tls", problem: "missing (required for a threshold core: peers authenticate by certificate)")
+        }
+        try reader.rejectUnknownKeys()
+        return CoreConfiguration(service: service, tls: tls, storage: storage, threshold: threshold)
+    }
+
+    private static func readService(_ reader: inout ConfigurationReader) throws(ConfigurationError)
+        -> CoreConfiguration.Service
+    {
+        let service = CoreConfiguration.Service(
+            listenAddress: try reader.requiredString("listen_address"),
+            listenPort: try reader.requiredInteger("listen_port", in: 0...65535),
+            maxMessageBytes: try reader.integer("max_message_bytes", in: 1024...(1 << 30)) ?? (4 << 20),
+            enableInsecureService: try reader.boolean("enable_insecure_service") ?? false,
+            shutdownGraceSeconds: try reader.integer("shutdown_grace_seconds", in: 0...3600) ?? 10,
+            logLevel: try reader.string("log_level") ?? "info")
+        guard logLevels.contains(service.logLevel) else {
+            throw ConfigurationError(
+                field: reader.fieldName("log_level"),
+                problem: "'\(service.logLevel)' is not one of \(logLevels.sorted().joined(separator: ", "))")
+        }
+        try reader.rejectUnknownKeys()
+        return service
+    }
+
+    private static func readTLS(_ reader: inout ConfigurationReader) throws(ConfigurationError) -> CoreConfiguration.TLS {
+        let tls = CoreConfiguration.TLS(
+            caCertificatePath: try reader.requiredString("ca_cert"),
+            certificatePath: try reader.requiredString("cert"),
+            privateKeyPath: try reader.requiredString("key"),
+            requireClientCertificate: try reader.boolean("require_client_certificate") ?? true)
+        for (key, path) in [("ca_cert", tls.caCertificatePath), ("cert", tls.certificatePath), ("key", tls.privateKeyPath)]
+        where !FileManager.default.isReadableFile(atPath: path) {
+            throw ConfigurationError(field: reader.fieldName(key), problem: "file '\(path)' does not exist or is not readable")
+        }
+        try reader.rejectUnknownKeys()
+        return tls
+    }
+
+    private static func readThreshold(_ reader: inout ConfigurationReader) throws(ConfigurationError)
+        -> CoreConfiguration.Threshold
+    {
+        let partyId = try reader.requiredInteger("party_id", in: 1...1000)
+        let threshold = try reader.requiredInteger("threshold", in: 1...333)
+        let listenAddress = try reader.requiredString("listen_address")
+        let listenPort = try reader.requiredInteger("listen_port", in: 0...65535)
+        var peers: [CoreConfiguration.Peer] = []
+        for var peerReader in try reader.arrayOfTables("peers") {
+            let id = try peerReader.requiredInteger("party_id", in: 1...1000)
+            let peer = CoreConfiguration.Peer(
+                partyId: id,
+                address: try peerReader.requiredString("address"),
+                identity: try peerReader.string("identity") ?? "kms-core-\(id)")
+            guard peer.address.contains(":") else {
+                throw ConfigurationError(field: peerReader.fieldName("address"), problem: "expected host:port, got '\(peer.address)'")
+            }
+            if peers.contains(where: { $0.partyId == id }) {
+                throw ConfigurationError(field: peerReader.fieldName("party_id"), problem: "party \(id) is listed twice")
+            }
+            try peerReader.rejectUnknownKeys()
+            peers.append(peer)
+        }
+        let count = peers.count
+        let peersField = reader.fieldName("peers")
+        guard count > 0 else { throw ConfigurationError(field: peersField, problem: "missing (list every party, this one included)") }
+        guard Set(peers.map(\.partyId)) == Set(1...count) else {
+            throw ConfigurationError(field: peersField, problem: "party ids must be exactly 1…\(count), got \(peers.map(\.partyId).sorted())")
+        }
+        guard (1...count).contains(partyId) else {
+            throw ConfigurationError(field: reader.fieldName("party_id"), problem: "\(partyId) is not among the peers 1…\(count)")
+        }
+        guard count >= 3 * threshold + 1 else {
+            throw ConfigurationError(
+                field: reader.fieldName("threshold"),
+                problem: "\(threshold) needs at least \(3 * threshold + 1) parties (n ≥ 3t + 1), got \(count)")
+        }
+        try reader.rejectUnknownKeys()
+        return CoreConfiguration.Threshold(
+            partyId: partyId, threshold: threshold, peerListenAddress: listenAddress, peerListenPort: listenPort,
+            peers: peers.sorted { $0.partyId < $1.partyId })
+    }
+}

@@ -1,0 +1,128 @@
+import Foundation
+import GRPCCore
+import KMSAPI
+import Logging
+
+/// One running core: takes the data-directory lock, serves the public endpoint (health, CoreServiceEndpoint,
+/// optionally the insecure service) and, for a threshold core, the peer endpoint; shuts both down gracefully.
+public final class CoreServer: Sendable {
+    /// Why a core could not start; `description` is the one line `kms-server` prints.
+    public enum StartError: Error, CustomStringConvertible {
+        case configuration(ConfigurationError)
+        case dataDirectory(DataDirectoryLock.LockError)
+        case listen(endpoint: String, address: String, status: GRPCStatus)
+
+        public var description: String {
+            switch self {
+            case .configuration(let error): error.description
+            case .dataDirectory(let error): error.description
+            case .listen(let endpoint, let address, let status):
+                "cannot listen on \(address) (\(endpoint)): \(status.message.isEmpty ? "\(status.code)" : status.message)"
+            }
+        }
+    }
+
+    public let configuration: CoreConfiguration
+    private let logger: Logger
+    private let lock: DataDirectoryLock
+    private let servingState = ServingState()
+    private let publicServer: GRPCServer
+    private let peerServer: GRPCServer?
+    private let prober: PeerHealthProber?
+
+    public init(configuration: CoreConfiguration, logger: Logger) throws(StartError) {
+        self.configuration = configuration
+        self.logger = logger
+        var material: TLSMaterial?
+        if let tls = configuration.tls {
+            do {
+                material = try TLSMaterial(loading: tls)
+            } catch {
+                throw .configuration(error)
+            }
+        }
+        do {
+            lock = try DataDirectoryLock(directory: configuration.storage.dataDirectory)
+        } catch {
+            throw .dataDirectory(error)
+        }
+
+        let service = configuration.service
+        publicServer = GRPCServer(configuration: GRPCServerConfiguration(
+            host: service.listenAddress, port: service.listenPort, tls: material?.serverConfiguration,
+            maxReceiveMessageBytes: service.maxMessageBytes))
+
+        if let threshold = configuration.threshold, let material {
+            prober = PeerHealthProber(
+                partyId: threshold.partyId, peers: threshold.peers, tls: material.peerClientConfiguration)
+            let peerServer = GRPCServer(configuration: GRPCServerConfiguration(
+                host: threshold.peerListenAddress, port: threshold.peerListenPort,
+                tls: material.peerServerConfiguration, maxReceiveMessageBytes: service.maxMessageBytes))
+            peerServer.register(PeerServiceRoutes(
+                partyId: threshold.partyId, authorization: PeerAuthorization(peers: threshold.peers),
+                mailbox: PeerMailbox(), logger: logger
+            ).routes())
+            self.peerServer = peerServer
+        } else {
+            prober = nil
+            peerServer = nil
+        }
+
+        var serviceNames: Set<String> = [CoreServiceMethod.serviceName]
+        publicServer.register(CoreServiceEndpointRoutes(
+            configuration: configuration,
+            inventory: KeyMaterialInventory(dataDirectory: configuration.storage.dataDirectory),
+            prober: prober, logger: logger
+        ).routes())
+        if service.enableInsecureService {
+            serviceNames.insert(InsecureCoreServiceMethod.serviceName)
+            publicServer.register(InsecureServiceRoutes(logger: logger).routes())
+        }
+        publicServer.register(HealthServiceRoutes(serviceNames: serviceNames, state: servingState, logger: logger).routes())
+    }
+
+    /// Binds and starts both endpoints; returns the bound ports (useful when configured as 0).
+    @discardableResult
+    public func start() throws(StartError) -> (service: Int, peer: Int?) {
+        let service = configuration.service
+        let servicePort: Int
+        do {
+            servicePort = try publicServer.start()
+        } catch {
+            throw .listen(endpoint: "service", address: "\(service.listenAddress):\(service.listenPort)", status: StatusMapping.status(for: error))
+        }
+        var peerPort: Int?
+        if let peerServer, let threshold = configuration.threshold {
+            do {
+                peerPort = try peerServer.start()
+            } catch {
+                throw .listen(
+                    endpoint: "threshold peer service",
+                    address: "\(threshold.peerListenAddress):\(threshold.peerListenPort)", status: StatusMapping.status(for: error))
+            }
+        }
+        logger.info(
+            "kms-server listening",
+            metadata: [
+                "version": "\(KMSVersion.current)", "mode": "\(configuration.deploymentType)",
+                "service": "\(service.listenAddress):\(servicePort)",
+                "peer": "\(peerPort.map { "\(configuration.threshold!.peerListenAddress):\($0)" } ?? "none")",
+                "party": "\(configuration.threshold.map { "\($0.partyId)" } ?? "centralized")",
+                "tls": "\(configuration.tls == nil ? "off" : (configuration.tls!.requireClientCertificate ? "mutual" : "server-only"))",
+                "insecure_service": "\(service.enableInsecureService)",
+                "data_dir": "\(configuration.storage.dataDirectory)",
+            ])
+        return (servicePort, peerPort)
+    }
+
+    /// Reports NOT_SERVING, stops accepting calls, lets in-flight calls finish within the grace period.
+    public func shutdown() async {
+        servingState.stopServing()
+        let grace = Duration.seconds(configuration.service.shutdownGraceSeconds)
+        async let publicDone: Void = publicServer.shutdown(gracePeriod: grace)
+        async let peerDone: Void? = peerServer?.shutdown(gracePeriod: grace)
+        _ = await (publicDone, peerDone)
+        await prober?.close()
+        logger.info("kms-server stopped")
+    }
+}

@@ -1,0 +1,139 @@
+import GRPCCore
+import KMSAPI
+import Logging
+import SwiftProtobuf
+
+/// kms.v1.CoreServiceEndpoint: maps each RPC to its handler. Every RequestId in a request is validated first;
+/// RPCs whose engine is not built yet then answer UNIMPLEMENTED and say so (nothing pretends to work).
+struct CoreServiceEndpointRoutes: Sendable {
+    let configuration: CoreConfiguration
+    let inventory: KeyMaterialInventory
+    let prober: PeerHealthProber?
+    let logger: Logger
+
+    typealias Check = RequestIdentifierChecks
+
+    func routes() -> [UnaryRoute] {
+        [
+            notBuilt(.keyGenPreproc) { (request: Kms_V1_KeyGenPreprocRequest) throws(EngineError) in
+                try Check.required(request.requestID, present: request.hasRequestID, field: "request_id")
+                try Check.optional(request.contextID, present: request.hasContextID, field: "context_id")
+                try Check.optional(request.epochID, present: request.hasEpochID, field: "epoch_id")
+            },
+            notBuilt(.getKeyGenPreprocResult, validatingRequestId),
+            notBuilt(.keyGen) { (request: Kms_V1_KeyGenRequest) throws(EngineError) in
+                try Check.required(request.requestID, present: request.hasRequestID, field: "request_id")
+                try Check.optional(request.preprocID, present: request.hasPreprocID, field: "preproc_id")
+                try Check.optional(request.contextID, present: request.hasContextID, field: "context_id")
+                try Check.optional(request.epochID, present: request.hasEpochID, field: "epoch_id")
+            },
+            notBuilt(.getKeyGenResult, validatingRequestId),
+            notBuilt(.abortKeyGen, validatingRequestId),
+            notBuilt(.publicDecrypt, validatingPublicDecryption),
+            notBuilt(.getPublicDecryptionResult, validatingRequestId),
+            notBuilt(.publicDecryptSync, validatingPublicDecryption),
+            notBuilt(.userDecrypt, validatingUserDecryption),
+            notBuilt(.getUserDecryptionResult, validatingRequestId),
+            notBuilt(.userDecryptSync, validatingUserDecryption),
+            notBuilt(.crsGen) { (request: Kms_V1_CrsGenRequest) throws(EngineError) in
+                try Check.required(request.requestID, present: request.hasRequestID, field: "request_id")
+                try Check.optional(request.contextID, present: request.hasContextID, field: "context_id")
+            },
+            notBuilt(.getCrsGenResult, validatingRequestId),
+            notBuilt(.abortCrsGen, validatingRequestId),
+            notBuilt(.newMpcContext) { (request: Kms_V1_NewMpcContextRequest) throws(EngineError) in
+                guard request.hasContext else { throw .invalidArgument("context: missing") }
+                try Check.required(request.context.contextID, present: request.context.hasContextID, field: "context.context_id")
+            },
+            notBuilt(.destroyMpcContext) { (request: Kms_V1_DestroyMpcContextRequest) throws(EngineError) in
+                try Check.required(request.contextID, present: request.hasContextID, field: "context_id")
+            },
+            notBuilt(.newMpcEpoch) { (request: Kms_V1_NewMpcEpochRequest) throws(EngineError) in
+                try Check.required(request.epochID, present: request.hasEpochID, field: "epoch_id")
+                try Check.optional(request.contextID, present: request.hasContextID, field: "context_id")
+                try Check.optional(request.previousEpochID, present: request.hasPreviousEpochID, field: "previous_epoch_id")
+                for (index, keyId) in request.keyIds.enumerated() {
+                    try Check.required(keyId, field: "key_ids[\(index)]")
+                }
+            },
+            notBuilt(.getEpochResult, validatingRequestId),
+            notBuilt(.newCustodianContext) { (request: Kms_V1_NewCustodianContextRequest) throws(EngineError) in
+                try Check.required(request.contextID, present: request.hasContextID, field: "context_id")
+            },
+            notBuilt(.custodianRecoveryInit) { (request: Kms_V1_CustodianRecoveryInitRequest) throws(EngineError) in
+                try Check.required(request.contextID, present: request.hasContextID, field: "context_id")
+            },
+            notBuilt(.custodianBackupRecovery) { (request: Kms_V1_CustodianBackupRecoveryRequest) throws(EngineError) in
+                try Check.required(request.contextID, present: request.hasContextID, field: "context_id")
+            },
+            notBuilt(.getOperatorPublicKey) { (_: Kms_V1_Empty) throws(EngineError) in },
+            notBuilt(.bandwidthBenchmark) { (_: Kms_V1_BandwidthBenchmarkRequest) throws(EngineError) in },
+            UnaryRoute.typed(path: CoreServiceMethod.getKeyMaterialAvailability.path, logger: logger) {
+                (_: Kms_V1_Empty, _) in keyMaterialAvailability()
+            },
+            UnaryRoute.typed(path: CoreServiceMethod.getHealthStatus.path, logger: logger) {
+                (_: Kms_V1_Empty, _) in await healthStatus()
+            },
+        ]
+    }
+
+    // MARK: Implemented RPCs
+
+    func keyMaterialAvailability() -> Kms_V1_KeyMaterialAvailability {
+        var answer = Kms_V1_KeyMaterialAvailability()
+        answer.fheKeyIds = inventory.fheKeyIds
+        answer.crsIds = inventory.crsIds
+        answer.preprocessingIds = inventory.preprocessingIds
+        answer.storageInfo = inventory.storageInfo
+        return answer
+    }
+
+    func healthStatus() async -> Kms_V1_HealthStatus {
+        var status = Kms_V1_HealthStatus()
+        status.version = KMSVersion.current
+        status.deploymentType = configuration.deploymentType
+        status.state = .serving
+        guard let threshold = configuration.threshold else { return status }
+        status.partyID = UInt32(threshold.partyId)
+        status.threshold = UInt32(threshold.threshold)
+        status.numParties = UInt32(threshold.partyCount)
+        let probes = await prober?.probeAll() ?? []
+        status.peers = probes.map { probe in
+            var peer = Kms_V1_PeerHealth()
+            peer.partyID = UInt32(probe.partyId)
+            peer.address = probe.address
+            peer.reachable = probe.error == nil
+            peer.latencyMicros = probe.latencyMicros
+            peer.error = probe.error ?? ""
+            return peer
+        }
+        if status.peers.contains(where: { !$0.reachable }) { status.state = .degraded }
+        return status
+    }
+
+    // MARK: Validation shared by several RPCs
+
+    private func validatingRequestId(_ request: Kms_V1_RequestId) throws(EngineError) {
+        _ = try RequestIdentifier(validating: request.requestID, field: "request_id")
+    }
+
+    private func validatingPublicDecryption(_ request: Kms_V1_PublicDecryptionRequest) throws(EngineError) {
+        try Check.required(request.requestID, present: request.hasRequestID, field: "request_id")
+        try Check.required(request.keyID, present: request.hasKeyID, field: "key_id")
+        try Check.optional(request.contextID, present: request.hasContextID, field: "context_id")
+        try Check.optional(request.epochID, present: request.hasEpochID, field: "epoch_id")
+    }
+
+    private func validatingUserDecryption(_ request: Kms_V1_UserDecryptionRequest) throws(EngineError) {
+        try Check.required(request.requestID, present: request.hasRequestID, field: "request_id")
+        try Check.required(request.keyID, present: request.hasKeyID, field: "key_id")
+        try Check.optional(request.contextID, present: request.hasContextID, field: "context_id")
+        try Check.optional(request.epochID, present: request.hasEpochID, field: "epoch_id")
+    }
+
+    private func notBuilt<Request: SwiftProtobuf.Message>(
+        _ method: CoreServiceMethod, _ validate: @escaping @Sendable (Request) throws(EngineError) -> Void
+    ) -> UnaryRoute {
+        UnaryRoute.notBuilt(path: method.path, name: method.rawValue, logger: logger, validate)
+    }
+}

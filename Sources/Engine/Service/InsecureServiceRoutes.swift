@@ -1,0 +1,33 @@
+import KMSAPI
+import Logging
+import SwiftProtobuf
+
+/// kms.v1.InsecureCoreServiceEndpoint: test-only key and CRS generation by one core. Registered only when
+/// `service.enable_insecure_service` is true; until the engine exists its RPCs validate and answer UNIMPLEMENTED.
+struct InsecureServiceRoutes: Sendable {
+    let logger: Logger
+
+    func routes() -> [UnaryRoute] {
+        typealias Check = RequestIdentifierChecks
+        typealias Method = InsecureCoreServiceMethod
+        func notBuilt<Request: SwiftProtobuf.Message>(
+            _ method: Method, _ validate: @escaping @Sendable (Request) throws(EngineError) -> Void
+        ) -> UnaryRoute {
+            UnaryRoute.notBuilt(path: method.path, name: method.rawValue, logger: logger, validate)
+        }
+        return [
+            notBuilt(.insecureKeyGen) { (request: Kms_V1_KeyGenRequest) throws(EngineError) in
+                try Check.required(request.requestID, present: request.hasRequestID, field: "request_id")
+            },
+            notBuilt(.getInsecureKeyGenResult) { (request: Kms_V1_RequestId) throws(EngineError) in
+                _ = try RequestIdentifier(validating: request.requestID, field: "request_id")
+            },
+            notBuilt(.insecureCrsGen) { (request: Kms_V1_CrsGenRequest) throws(EngineError) in
+                try Check.required(request.requestID, present: request.hasRequestID, field: "request_id")
+            },
+            notBuilt(.getInsecureCrsGenResult) { (request: Kms_V1_RequestId) throws(EngineError) in
+                _ = try RequestIdentifier(validating: request.requestID, field: "request_id")
+            },
+        ]
+    }
+}

@@ -1,0 +1,123 @@
+import Algebra
+
+/// GLWE secret key S (binary, k polynomials of size N) and its extracted LWE key.
+public struct GLWESecretKey: Sendable, Equatable {
+    public var coefficients: [FieldElement]
+    public init(coefficients: [FieldElement]) { self.coefficients = coefficients }
+    public static func generate<G: RandomNumberGenerator>(parameters: FHEParameters, using generator: inout G) -> GLWESecretKey {
+        GLWESecretKey(coefficients: Arithmetic.binary(count: parameters.bigLWEDimension, using: &generator))
+    }
+    /// The LWE key under which sample extraction yields ciphertexts (same coefficients).
+    public var extractedLWEKey: LWESecretKey { LWESecretKey(coefficients: coefficients) }
+}
+
+/// Bootstrapping key: GGSW(s_i) under S for each small-key coefficient, kept in NTT form.
+/// Row (c, j) of GGSW(m) is a GLWE encryption of zero plus m·g_j added to component c (c = k is the body).
+public struct BootstrappingKey: Sendable {
+    public let parameters: FHEParameters
+    public let seed: [UInt8]
+    /// Flat NTT-domain values: [(i·rows + row)·(k+1) + component]·N.
+    public var ntt: [FieldElement]
+    let transform: NegacyclicNTT
+
+    static let domain = "TKMS-FHE-BSK-mask"
+    var rows: Int { (parameters.glweDimension + 1) * parameters.pbsLevels }
+
+    /// The bodies in coefficient form (inverse NTT of the body components): with the seed, the compressed key.
+    public var bodies: [FieldElement] {
+        let k = parameters.glweDimension, N = parameters.polynomialSize
+        var out: [FieldElement] = []
+        out.reserveCapacity(parameters.lweDimension * rows * N)
+        for index in 0..<(parameters.lweDimension * rows) {
+            let base = (index * (k + 1) + k) * N
+            var poly = Array(ntt[base..<(base + N)])
+            transform.inverse(&poly)
+            out.append(contentsOf: poly)
+        }
+        return out
+    }
+
+    /// GLWE masks from the seed: per (i, row), k polynomials in coefficient form.
+    public static func expandMasks(seed: [UInt8], parameters: FHEParameters) -> [FieldElement] {
+        var generator = SeededGenerator(seed: seed, domain: domain)
+        let k = parameters.glweDimension, N = parameters.polynomialSize
+        let count = parameters.lweDimension * (k + 1) * parameters.pbsLevels * k * N
+        return (0..<count).map { _ in FieldElement.random(using: &generator) }
+    }
+
+    /// Bodies (coefficient form) of every GGSW row: B = Σ A_m·S_m + e + s_i·g_j (row c = k) or
+    /// B = Σ A_m·S_m + e − s_i·g_j·S_c (row c < k). Linear in (S, e) and in s_i; the c < k term is a product
+    /// of two secrets, which a threshold DKG computes with one shared multiplication per coefficient.
+    public static func bodies(
+        masks: [FieldElement], smallSecret: [FieldElement], bigSecret: [FieldElement], noise: [FieldElement],
+        parameters: FHEParameters
+    ) -> [FieldElement] {
+        let k = parameters.glweDimension, N = parameters.polynomialSize, levels = parameters.pbsLevels
+        let ntt = NegacyclicNTT(size: N)
+        let secretNTT: [[FieldElement]] = (0..<k).map { c in
+            var poly = Array(bigSecret[(c * N)..<((c + 1) * N)]); ntt.forward(&poly); return poly
+        }
+        var out = [FieldElement](repeating: .zero, count: smallSecret.count * (k + 1) * levels * N)
+        for i in 0..<smallSecret.count {
+            for row in 0..<((k + 1) * levels) {
+                let c = row / levels, j = row % levels
+                let index = i * (k + 1) * levels + row
+                var acc = [FieldElement](repeating: .zero, count: N)
+                for m in 0..<k {
+                    var a = Array(masks[((index * k + m) * N)..<((index * k + m + 1) * N)])
+                    ntt.forward(&a)
+                    for t in 0..<N { acc[t] += a[t] * secretNTT[m][t] }
+                }
+                ntt.inverse(&acc)
+                for t in 0..<N { acc[t] += noise[index * N + t] }
+                let offset = smallSecret[i] * FieldElement(Arithmetic.gadget(baseLog: parameters.pbsBaseLog, level: j + 1))
+                if c == k {
+                    acc[0] += offset
+                } else {
+                    // −s_i·g_j·S_c in the body equals adding s_i·g_j to mask c, and keeps masks seed-derived.
+                    for t in 0..<N { acc[t] -= offset * bigSecret[c * N + t] }
+                }
+                for t in 0..<N { out[index * N + t] = acc[t] }
+            }
+        }
+        return out
+    }
+
+    public static func generate<G: RandomNumberGenerator>(
+        small: LWESecretKey, big: GLWESecretKey, parameters: FHEParameters, seed: [UInt8], using generator: inout G
+    ) -> BootstrappingKey {
+        let k = parameters.glweDimension, N = parameters.polynomialSize, levels = parameters.pbsLevels
+        let masks = expandMasks(seed: seed, parameters: parameters)
+        let noise = (0..<(small.coefficients.count * (k + 1) * levels * N)).map { _ in
+            Arithmetic.tUniform(log2Bound: parameters.glweNoiseLog2, using: &generator)
+        }
+        let bodies = bodies(masks: masks, smallSecret: small.coefficients, bigSecret: big.coefficients, noise: noise, parameters: parameters)
+        return BootstrappingKey(seed: seed, bodies: bodies, parameters: parameters)
+    }
+
+    /// Builds the NTT-form key from a seed (masks) and the bodies (the seeded, compressed form).
+    public init(seed: [UInt8], bodies: [FieldElement], parameters: FHEParameters) {
+        let masks = Self.expandMasks(seed: seed, parameters: parameters)
+        let k = parameters.glweDimension, N = parameters.polynomialSize, levels = parameters.pbsLevels
+        let ntt = NegacyclicNTT(size: N)
+        let rows = (k + 1) * levels
+        var flat = [FieldElement](repeating: .zero, count: parameters.lweDimension * rows * (k + 1) * N)
+        for i in 0..<parameters.lweDimension {
+            for row in 0..<rows {
+                let index = i * rows + row
+                for m in 0...k {
+                    var poly = m < k
+                        ? Array(masks[((index * k + m) * N)..<((index * k + m + 1) * N)])
+                        : Array(bodies[(index * N)..<((index + 1) * N)])
+                    ntt.forward(&poly)
+                    let base = (index * (k + 1) + m) * N
+                    for t in 0..<N { flat[base + t] = poly[t] }
+                }
+            }
+        }
+        self.parameters = parameters
+        self.seed = seed
+        self.ntt = flat
+        self.transform = ntt
+    }
+}

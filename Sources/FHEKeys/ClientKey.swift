@@ -1,0 +1,30 @@
+import Algebra
+
+/// The centralized key set's secret part: small LWE key s and GLWE key S.
+public struct ClientKey: Sendable, Equatable {
+    public let parameters: FHEParameters
+    public var small: LWESecretKey
+    public var big: GLWESecretKey
+
+    public init(parameters: FHEParameters, small: LWESecretKey, big: GLWESecretKey) {
+        self.parameters = parameters; self.small = small; self.big = big
+    }
+
+    public static func generate<G: RandomNumberGenerator>(parameters: FHEParameters, using generator: inout G) -> ClientKey {
+        ClientKey(parameters: parameters,
+                  small: .generate(dimension: parameters.lweDimension, using: &generator),
+                  big: .generate(parameters: parameters, using: &generator))
+    }
+
+    /// Server key (bootstrapping + key switching) with masks derived from `seed`; noise from `generator`.
+    public func serverKey<G: RandomNumberGenerator>(seed: [UInt8], using generator: inout G) -> ServerKey {
+        let bsk = BootstrappingKey.generate(small: small, big: big, parameters: parameters, seed: SHA3_256.hash(seed + [0x42]), using: &generator)
+        let ksk = KeySwitchingKey.generate(from: big.extractedLWEKey, to: small, parameters: parameters, seed: SHA3_256.hash(seed + [0x4B]), using: &generator)
+        return ServerKey(bootstrappingKey: bsk, keySwitchingKey: ksk)
+    }
+
+    public func encrypt<G: RandomNumberGenerator>(_ message: UInt64, using generator: inout G) -> LWECiphertext {
+        small.encrypt(message: message, parameters: parameters, using: &generator)
+    }
+    public func decrypt(_ ciphertext: LWECiphertext) -> UInt64 { small.decrypt(ciphertext, parameters: parameters) }
+}

@@ -1,0 +1,83 @@
+import Algebra
+
+/// Binary LWE secret key s ∈ {0,1}^n.
+public struct LWESecretKey: Sendable, Equatable {
+    public var coefficients: [FieldElement]
+    public init(coefficients: [FieldElement]) { self.coefficients = coefficients }
+    public static func generate<G: RandomNumberGenerator>(dimension: Int, using generator: inout G) -> LWESecretKey {
+        LWESecretKey(coefficients: Arithmetic.binary(count: dimension, using: &generator))
+    }
+}
+
+/// LWE ciphertext (a, b) with b = ⟨a, s⟩ + e + m·Δ over GF(p).
+public struct LWECiphertext: Sendable, Equatable {
+    public var mask: [FieldElement]
+    public var body: FieldElement
+    public init(mask: [FieldElement], body: FieldElement) { self.mask = mask; self.body = body }
+    public var dimension: Int { mask.count }
+
+    /// b − ⟨a, s⟩ = e + m·Δ.
+    public func phase(_ key: LWESecretKey) -> FieldElement {
+        var sum = FieldElement.zero
+        for i in 0..<mask.count where key.coefficients[i].value != 0 { sum += mask[i] }
+        return body - sum
+    }
+
+    public static func + (x: LWECiphertext, y: LWECiphertext) -> LWECiphertext {
+        LWECiphertext(mask: zip(x.mask, y.mask).map { $0 + $1 }, body: x.body + y.body)
+    }
+    public static func - (x: LWECiphertext, y: LWECiphertext) -> LWECiphertext {
+        LWECiphertext(mask: zip(x.mask, y.mask).map { $0 - $1 }, body: x.body - y.body)
+    }
+    /// Multiplies by a small public integer.
+    public func scaled(by factor: UInt64) -> LWECiphertext {
+        let f = FieldElement(factor)
+        return LWECiphertext(mask: mask.map { $0 * f }, body: body * f)
+    }
+    /// Adds a plaintext constant (already a multiple of Δ).
+    public func adding(plaintext: FieldElement) -> LWECiphertext {
+        LWECiphertext(mask: mask, body: body + plaintext)
+    }
+    public static func trivial(dimension: Int, plaintext: FieldElement) -> LWECiphertext {
+        LWECiphertext(mask: [FieldElement](repeating: .zero, count: dimension), body: plaintext)
+    }
+}
+
+/// Message ↔ plaintext encoding: m ↦ m·Δ; decoding rounds v·2^t/p (t = plaintext bits incl. padding).
+public enum Encoding {
+    public static func encode(_ message: UInt64, _ parameters: FHEParameters) -> FieldElement {
+        FieldElement((message % (1 << UInt64(parameters.plaintextBits))) &* parameters.delta)
+    }
+    public static func decode(_ phase: FieldElement, _ parameters: FHEParameters) -> UInt64 {
+        Arithmetic.roundScale(phase.value, bits: parameters.plaintextBits)
+    }
+}
+
+extension LWESecretKey {
+    /// Encrypts a plaintext (field element) with mask from `generator` and TUniform noise.
+    public func encrypt<G: RandomNumberGenerator>(
+        plaintext: FieldElement, noiseLog2: Int, using generator: inout G
+    ) -> LWECiphertext {
+        let mask = (0..<coefficients.count).map { _ in FieldElement.random(using: &generator) }
+        let noise = Arithmetic.tUniform(log2Bound: noiseLog2, using: &generator)
+        return LWECiphertext(mask: mask, body: Self.body(mask: mask, secret: coefficients, noise: noise, plaintext: plaintext))
+    }
+
+    /// b = ⟨a, s⟩ + e + μ: linear in (s, e), so the threshold DKG can evaluate it on shares.
+    public static func body(mask: [FieldElement], secret: [FieldElement], noise: FieldElement, plaintext: FieldElement) -> FieldElement {
+        var sum = noise + plaintext
+        for i in 0..<mask.count { sum += mask[i] * secret[i] }
+        return sum
+    }
+
+    public func encrypt<G: RandomNumberGenerator>(
+        message: UInt64, parameters: FHEParameters, using generator: inout G
+    ) -> LWECiphertext {
+        encrypt(plaintext: Encoding.encode(message, parameters), noiseLog2: parameters.lweNoiseLog2, using: &generator)
+    }
+
+    /// Decrypts to the message including carry bits (mod 2^(plaintextBits)).
+    public func decrypt(_ ciphertext: LWECiphertext, parameters: FHEParameters) -> UInt64 {
+        Encoding.decode(ciphertext.phase(self), parameters)
+    }
+}

@@ -1,0 +1,40 @@
+import Algebra
+
+/// Predicted noise variances (in field units) after key switching and after PBS; see docs/FHE_PARAMETERS.md.
+public enum NoiseModel {
+    static let p = Double(FieldElement.modulus)
+
+    /// Variance of TUniform(b): ((2^(b+1) + 1)^2 − 1) / 12.
+    public static func tUniformVariance(log2Bound b: Int) -> Double {
+        let width = Double(UInt64(1) << UInt64(b + 1)) + 1
+        return (width * width - 1) / 12
+    }
+    /// Variance of a balanced digit uniform in [−B/2, B/2): (B^2 + 2) / 12.
+    static func digitVariance(baseLog: Int) -> Double {
+        let b = Double(UInt64(1) << UInt64(baseLog)); return (b * b + 2) / 12
+    }
+    /// Variance of the gadget truncation error: (p / B^ℓ)^2 / 12.
+    static func truncationVariance(baseLog: Int, levels: Int) -> Double {
+        let step = p / Double(sign: .plus, exponent: baseLog * levels, significand: 1); return step * step / 12
+    }
+
+    /// Added by key switching: kN·ℓ·Var(digit)·Var(KSK noise) + (kN/2)·Var(truncation).
+    public static func keySwitchVariance(_ params: FHEParameters) -> Double {
+        let kN = Double(params.bigLWEDimension)
+        return kN * Double(params.ksLevels) * digitVariance(baseLog: params.ksBaseLog) * tUniformVariance(log2Bound: params.lweNoiseLog2)
+            + kN / 2 * truncationVariance(baseLog: params.ksBaseLog, levels: params.ksLevels)
+    }
+
+    /// Output of PBS: n·(k+1)ℓN·Var(digit)·Var(BSK noise) + (n/2)·(1 + kN/2)·Var(truncation).
+    public static func bootstrapVariance(_ params: FHEParameters) -> Double {
+        let n = Double(params.lweDimension), kN = Double(params.bigLWEDimension)
+        let rows = Double((params.glweDimension + 1) * params.pbsLevels)
+        return n * rows * Double(params.polynomialSize) * digitVariance(baseLog: params.pbsBaseLog) * tUniformVariance(log2Bound: params.glweNoiseLog2)
+            + n / 2 * (1 + kN / 2) * truncationVariance(baseLog: params.pbsBaseLog, levels: params.pbsLevels)
+    }
+
+    /// Variance (in units of the 2N torus step) added by modulus switching of an n-dimensional ciphertext.
+    public static func modulusSwitchVariance(_ params: FHEParameters) -> Double {
+        (Double(params.lweDimension) / 2 + 1) / 12
+    }
+}

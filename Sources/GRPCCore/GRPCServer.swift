@@ -1,0 +1,182 @@
+import CGRPCShim
+import Synchronization
+
+/// Server settings. `port` 0 picks a free port; `tls` nil serves plaintext (tests and benchmarks only).
+public struct GRPCServerConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+    public var tls: ServerTLSConfiguration?
+    /// Larger requests are refused with RESOURCE_EXHAUSTED.
+    public var maxReceiveMessageBytes: Int
+    public var maxSendMessageBytes: Int
+    public init(host: String, port: Int, tls: ServerTLSConfiguration?, maxReceiveMessageBytes: Int = 4 << 20,
+                maxSendMessageBytes: Int = 64 << 20) {
+        self.host = host
+        self.port = port
+        self.tls = tls
+        self.maxReceiveMessageBytes = maxReceiveMessageBytes
+        self.maxSendMessageBytes = maxSendMessageBytes
+    }
+}
+
+/// The method table shared with grpc's threads; immutable once the server starts.
+final class MethodRouter: Sendable {
+    let handlers: [String: UnaryHandler]
+    init(handlers: [String: UnaryHandler]) { self.handlers = handlers }
+}
+
+/// A `cgrpc_call` handle moved into the task that answers it (answered exactly once, by that task).
+struct CallHandle: @unchecked Sendable { let pointer: OpaquePointer }
+
+/// A gRPC server over grpc++: handlers are registered by full method name; unknown methods answer UNIMPLEMENTED.
+public final class GRPCServer: Sendable {
+    private struct State {
+        var handlers: [String: UnaryHandler] = [:]
+        var server: OpaquePointer?
+        var router: Unmanaged<MethodRouter>?
+        var started = false
+    }
+    private let configuration: GRPCServerConfiguration
+    private let state = Mutex(State())
+
+    public init(configuration: GRPCServerConfiguration) { self.configuration = configuration }
+
+    /// Registers the handler for a full method name ("/package.Service/Method"); call before `start()`.
+    public func register(method: String, handler: @escaping UnaryHandler) {
+        state.withLock { $0.handlers[method] = handler }
+    }
+
+    /// Starts listening; returns the bound port. Throws `GRPCStatus(.unavailable, …)` if it cannot bind.
+    public func start() throws -> Int {
+        try state.withLock { state in
+            guard !state.started else { throw GRPCStatus(.failedPrecondition, "server already started") }
+            let router = Unmanaged.passRetained(MethodRouter(handlers: state.handlers))
+            let tls = configuration.tls
+            var port: Int32 = 0
+            var error = [CChar](repeating: 0, count: 256)
+            let host = configuration.host
+            let bracketed = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
+            let server = "\(bracketed):\(configuration.port)".withCString { address -> OpaquePointer? in
+                    withOptionalCString(tls?.identity.certificateChainPEM) { chain in
+                        withOptionalCString(tls?.identity.privateKeyPEM) { key in
+                            withOptionalCString(tls?.trustedRootsPEM) { roots in
+                                var options = cgrpc_server_options(
+                                    address: address, certificate_chain: chain, private_key: key,
+                                    trusted_roots: roots,
+                                    require_client_certificate: tls?.requireClientCertificate == true ? 1 : 0,
+                                    max_receive_message_bytes: Int32(clamping: configuration.maxReceiveMessageBytes),
+                                    max_send_message_bytes: Int32(clamping: configuration.maxSendMessageBytes))
+                                return cgrpc_server_start(&options, router.toOpaque(), serverCallHandler, &port,
+                                                          &error, error.count)
+                            }
+                        }
+                    }
+            }
+            guard let server else {
+                router.release()
+                let text = String(decoding: error.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) },
+                                  as: UTF8.self)
+                throw GRPCStatus(.unavailable, text)
+            }
+            state.server = server
+            state.router = router
+            state.started = true
+            return Int(port)
+        }
+    }
+
+    /// Stops accepting calls, lets in-flight calls finish for up to `gracePeriod`, then cancels the rest.
+    public func shutdown(gracePeriod: Duration) async {
+        let taken = state.withLock { state -> (OpaquePointer, Unmanaged<MethodRouter>)? in
+            guard let server = state.server, let router = state.router else { return nil }
+            state.server = nil
+            state.router = nil
+            return (server, router)
+        }
+        guard let (server, router) = taken else { return }
+        let milliseconds = max(0, gracePeriod.components.seconds * 1000
+            + gracePeriod.components.attoseconds / 1_000_000_000_000_000)
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let box = Unmanaged.passRetained(ShutdownBox(continuation))
+            cgrpc_server_shutdown(server, milliseconds, box.toOpaque()) { context in
+                Unmanaged<ShutdownBox>.fromOpaque(context!).takeRetainedValue().continuation.resume()
+            }
+        }
+        router.release()
+    }
+
+    deinit {
+        // A server dropped without shutdown() is stopped at once (no grace) so grpc's threads do not outlive it.
+        let taken = state.withLock { state -> (OpaquePointer, Unmanaged<MethodRouter>)? in
+            guard let server = state.server, let router = state.router else { return nil }
+            return (server, router)
+        }
+        if let (server, router) = taken {
+            cgrpc_server_shutdown(server, 0, router.toOpaque()) { context in
+                Unmanaged<MethodRouter>.fromOpaque(context!).release()
+            }
+        }
+    }
+}
+
+private final class ShutdownBox: @unchecked Sendable {
+    let continuation: CheckedContinuation<Void, Never>
+    init(_ continuation: CheckedContinuation<Void, Never>) { self.continuation = continuation }
+}
+
+func withOptionalCString<R>(_ string: String?, _ body: (UnsafePointer<CChar>?) throws -> R) rethrows -> R {
+    guard let string else { return try body(nil) }
+    return try string.withCString { try body($0) }
+}
+
+/// Called on a grpc thread: copies everything out of `info`, then answers from a Swift task (never blocks grpc).
+private func serverCallHandler(context: UnsafeMutableRawPointer?, call: OpaquePointer?,
+                               info: UnsafePointer<cgrpc_call_info>?) {
+    guard let context, let call, let info = info?.pointee else { return }
+    let router = Unmanaged<MethodRouter>.fromOpaque(context).takeUnretainedValue()
+    let method = String(cString: info.method)
+    let request = info.request_length == 0 ? [] : Array(UnsafeBufferPointer(start: info.request,
+                                                                          count: info.request_length))
+    let names = String(cString: info.alternative_names).split(separator: "\n").map(String.init)
+    let peer = PeerIdentity(
+        address: String(cString: info.peer_address),
+        subject: info.subject.map { String(cString: $0) },
+        commonName: info.common_name.map { String(cString: $0) },
+        subjectAlternativeNames: names,
+        isAuthenticated: info.authenticated != 0)
+    let metadata = String(cString: info.metadata).split(separator: "\n").compactMap {
+        line -> (key: String, value: String)? in
+        let parts = line.split(separator: "\t", maxSplits: 1, omittingEmptySubsequences: false)
+        guard parts.count == 2 else { return nil }
+        return (key: String(parts[0]), value: String(parts[1]))
+    }
+    let handle = CallHandle(pointer: call)
+    guard let handler = router.handlers[method] else {
+        respond(handle, with: .failure(GRPCStatus(.unimplemented, "method \(method) is not implemented")))
+        return
+    }
+    let callContext = ServerCallContext(method: method, peer: peer, metadata: metadata)
+    Task {
+        let result: Result<[UInt8], GRPCStatus>
+        do {
+            result = .success(try await handler(request, callContext))
+        } catch let status as GRPCStatus {
+            result = .failure(status)
+        } catch {
+            result = .failure(GRPCStatus(.internalError, "internal error"))
+        }
+        respond(handle, with: result)
+    }
+}
+
+private func respond(_ handle: CallHandle, with result: Result<[UInt8], GRPCStatus>) {
+    switch result {
+    case .success(let bytes):
+        bytes.withUnsafeBufferPointer { buffer in
+            cgrpc_call_respond(handle.pointer, buffer.baseAddress, buffer.count, 0, nil)
+        }
+    case .failure(let status):
+        let code = status.code == .ok ? GRPCStatusCode.unknown : status.code
+        status.message.withCString { cgrpc_call_respond(handle.pointer, nil, 0, code.rawValue, $0) }
+    }
+}

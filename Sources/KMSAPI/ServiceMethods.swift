@@ -1,0 +1,66 @@
+/// The full gRPC method paths of the services in proto/, so that servers register and clients call
+/// exactly the names the .proto files declare (protoc-gen-swift generates messages only).
+public enum CoreServiceMethod: String, CaseIterable, Sendable {
+    case keyGenPreproc = "KeyGenPreproc"
+    case getKeyGenPreprocResult = "GetKeyGenPreprocResult"
+    case keyGen = "KeyGen"
+    case getKeyGenResult = "GetKeyGenResult"
+    case abortKeyGen = "AbortKeyGen"
+    case publicDecrypt = "PublicDecrypt"
+    case getPublicDecryptionResult = "GetPublicDecryptionResult"
+    case publicDecryptSync = "PublicDecryptSync"
+    case userDecrypt = "UserDecrypt"
+    case getUserDecryptionResult = "GetUserDecryptionResult"
+    case userDecryptSync = "UserDecryptSync"
+    case crsGen = "CrsGen"
+    case getCrsGenResult = "GetCrsGenResult"
+    case abortCrsGen = "AbortCrsGen"
+    case newMpcContext = "NewMpcContext"
+    case destroyMpcContext = "DestroyMpcContext"
+    case newMpcEpoch = "NewMpcEpoch"
+    case getEpochResult = "GetEpochResult"
+    case newCustodianContext = "NewCustodianContext"
+    case custodianRecoveryInit = "CustodianRecoveryInit"
+    case custodianBackupRecovery = "CustodianBackupRecovery"
+    case getOperatorPublicKey = "GetOperatorPublicKey"
+    case getKeyMaterialAvailability = "GetKeyMaterialAvailability"
+    case getHealthStatus = "GetHealthStatus"
+    case bandwidthBenchmark = "BandwidthBenchmark"
+
+    public static let serviceName = "kms.v1.CoreServiceEndpoint"
+
+    /// "/kms.v1.CoreServiceEndpoint/<Method>", the path on the wire.
+    public var path: String { "/\(Self.serviceName)/\(rawValue)" }
+}
+
+/// Test-only service, registered only when the core's config enables it.
+public enum InsecureCoreServiceMethod: String, CaseIterable, Sendable {
+    case insecureKeyGen = "InsecureKeyGen"
+    case getInsecureKeyGenResult = "GetInsecureKeyGenResult"
+    case insecureCrsGen = "InsecureCrsGen"
+    case getInsecureCrsGenResult = "GetInsecureCrsGenResult"
+
+    public static let serviceName = "kms.v1.InsecureCoreServiceEndpoint"
+
+    public var path: String { "/\(Self.serviceName)/\(rawValue)" }
+}
+
+/// The cores' own service (proto/mpc/v1/peer.proto), never exposed to clients.
+public enum PeerServiceMethod: String, CaseIterable, Sendable {
+    case deliver = "Deliver"
+    case ping = "Ping"
+
+    public static let serviceName = "mpc.v1.PeerService"
+
+    public var path: String { "/\(Self.serviceName)/\(rawValue)" }
+}
+
+/// The standard grpc.health.v1 service.
+public enum HealthServiceMethod: String, CaseIterable, Sendable {
+    case check = "Check"
+    case watch = "Watch"
+
+    public static let serviceName = "grpc.health.v1.Health"
+
+    public var path: String { "/\(Self.serviceName)/\(rawValue)" }
+}

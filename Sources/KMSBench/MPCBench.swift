@@ -1,0 +1,76 @@
+import Algebra
+import Foundation
+import MPCProtocols
+
+/// `kms-bench mpc [--open-count N] [--triples N]`: all parties in one process over the in-memory network.
+/// Robust open of N values at (4,1); triples/s and random bits/s at (4,1) and (13,4); rounds and bytes per triple.
+enum MPCBench {
+    static func run(arguments: [String]) async throws {
+        func option(_ name: String, _ fallback: Int) -> Int {
+            guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count else { return fallback }
+            return Int(arguments[index + 1]) ?? fallback
+        }
+        let openCount = option("--open-count", 1_000_000)
+        let tripleCount = option("--triples", 200_000)
+        try await benchmarkOpen(n: 4, t: 1, count: openCount)
+        for (n, t) in [(4, 1), (13, 4)] {
+            let count = n == 4 ? tripleCount : max(1000, tripleCount / 50)
+            try await benchmarkTriplesAndBits(n: n, t: t, count: count)
+        }
+    }
+
+    private static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
+
+    private static func dealt(_ party: Int, _ n: Int, _ t: Int) throws -> PRSS {
+        let subsets = PRSS.subsets(partyCount: n, threshold: t)
+        let keys = subsets.indices.filter { subsets[$0].contains(party) }.map { SHA3_256.hash(Array("bench.\($0)".utf8)) }
+        return try PRSS(partyID: party, partyCount: n, threshold: t, keys: keys)
+    }
+
+    /// Runs `body` for parties 1…n concurrently; returns the elapsed seconds and party 1's meter.
+    private static func allParties<T: Sendable>(
+        n: Int, t: Int, _ body: @escaping @Sendable (PartyContext) async throws -> T
+    ) async throws -> (seconds: Double, meter: CommunicationMeter, output: T) {
+        let hub = InMemoryHub(partyCount: n)
+        let contexts = try (1...n).map { try PartyContext(network: hub.endpoint($0), threshold: t, timeout: .seconds(600)) }
+        let start = now()
+        let outputs = try await withThrowingTaskGroup(of: (Int, T).self) { group in
+            for context in contexts { group.addTask { (context.partyID, try await body(context)) } }
+            return try await group.reduce(into: [Int: T]()) { $0[$1.0] = $1.1 }
+        }
+        return (Double(now() - start) / 1e9, contexts[0].meter, outputs[1]!)
+    }
+
+    static func benchmarkOpen(n: Int, t: Int, count: Int) async throws {
+        var rng = SeededGenerator(seed: [1], domain: "bench.open")
+        var sharesByParty = [[FieldElement]](repeating: [], count: n)
+        for _ in 0..<count {
+            let shares = Shamir.share(FieldElement.random(using: &rng), threshold: t, partyCount: n, using: &rng)
+            for party in 0..<n { sharesByParty[party].append(shares[party]) }
+        }
+        let inputs = sharesByParty
+        let result = try await allParties(n: n, t: t) { context in
+            try await RobustOpen.open(inputs[context.partyID - 1], context: context, session: SessionID(1)).count
+        }
+        print(String(format: "robust open (%d,%d): %d values in %.3f s (%.2f M values/s), %d round, %d bytes sent by party 1",
+                     n, t, count, result.seconds, Double(count) / result.seconds / 1e6, result.meter.rounds, result.meter.bytesSent))
+    }
+
+    static func benchmarkTriplesAndBits(n: Int, t: Int, count: Int) async throws {
+        let triples = try await allParties(n: n, t: t) { context in
+            try await BeaverTriples.generate(count: count, prss: try dealt(context.partyID, n, t), context: context, session: SessionID(2))
+        }
+        print(String(format: "triples (%d,%d): %d in one batch in %.3f s = %.0f triples/s; %d rounds per batch, %.1f bytes sent per triple per party",
+                     n, t, count, triples.seconds, Double(count) / triples.seconds,
+                     triples.meter.rounds, Double(triples.meter.bytesSent) / Double(count)))
+        let bitCount = count / 2
+        let bits = try await allParties(n: n, t: t) { context in
+            let prss = try dealt(context.partyID, n, t)
+            let fresh = try await BeaverTriples.generate(count: bitCount, prss: prss, context: context, session: SessionID(3))
+            return try await RandomBits.generate(count: bitCount, triples: fresh, prss: prss, context: context, session: SessionID(4)).count
+        }
+        print(String(format: "random bits (%d,%d): %d in %.3f s = %.0f bits/s (triple generation included); %d rounds, %.1f bytes per bit per party",
+                     n, t, bits.output, bits.seconds, Double(bits.output) / bits.seconds, bits.meter.rounds,
+                     Double(bits.meter.bytesSent) / Double(bitCount)))
+    }
+}

@@ -1,0 +1,80 @@
+// kms-vault-crash-writer: a helper process for the vault's crash-safety and lock tests (Tests/VaultTests).
+//   write <dir> <key-file> <seed>   write objects forever (the test SIGKILLs it at random points)
+//   open <dir>                      try to open the store; exit 0 if opened, 3 with the error on stderr if refused
+//   hold <dir>                      open the store, print "locked", and keep the lock until killed
+#if canImport(Glibc)
+import Glibc
+#endif
+import Vault
+
+/// The bytes of version `version` of object `name`: 8-byte version, then a SplitMix64 stream seeded by both.
+/// Tests/VaultTests/CrashSafetyTests.swift recomputes this to check that every readable object is whole.
+func crashPattern(name: String, version: UInt64, count: Int) -> [UInt8] {
+    var state = version &* 0x9E37_79B9_7F4A_7C15
+    for byte in name.utf8 { state = (state ^ UInt64(byte)) &* 0x100_0000_01B3 }
+    var bytes = withUnsafeBytes(of: version.littleEndian) { Array($0) }
+    while bytes.count < max(count, 8) {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var mixed = state
+        mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
+        mixed ^= mixed >> 31
+        bytes += withUnsafeBytes(of: mixed.littleEndian) { Array($0) }
+    }
+    return Array(bytes.prefix(max(count, 8)))
+}
+
+/// Writes a line straight to a file descriptor (unbuffered, so the test sees it before a SIGKILL).
+func say(_ message: String, to descriptor: Int32 = 1) {
+    let line = Array((message + "\n").utf8)
+    _ = line.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+}
+
+func fail(_ message: String, code: Int32) -> Never {
+    say(message, to: 2)
+    exit(code)
+}
+
+let arguments = CommandLine.arguments
+guard arguments.count >= 3 else { fail("usage: kms-vault-crash-writer write|open|hold <dir> …", code: 2) }
+let directory = arguments[2]
+
+switch arguments[1] {
+case "open":
+    do {
+        let storage = try FileStorage(root: directory)
+        storage.close()
+        exit(0)
+    } catch { fail("\(error)", code: 3) }
+case "hold":
+    do {
+        let storage = try FileStorage(root: directory)
+        say("locked")
+        while true { sleep(60) }
+        _ = storage
+    } catch { fail("\(error)", code: 3) }
+case "write":
+    guard arguments.count == 5, let seed = UInt64(arguments[4]) else {
+        fail("usage: kms-vault-crash-writer write <dir> <key-file> <seed>", code: 2)
+    }
+    do {
+        let store = VaultStore(backend: try FileStorage(root: directory), rootKey: try FileRootKey(path: arguments[3]))
+        var generator = SystemRandomNumberGenerator()
+        var version = seed << 32
+        say("writing")
+        while true {
+            version += 1
+            let index = Int.random(in: 0..<12, using: &generator)
+            let size = Int.random(in: 8...(index % 3 == 0 ? 400_000 : 20_000), using: &generator)
+            let name = "object-\(index)"
+            let bytes = crashPattern(name: name, version: version, count: size)
+            if index % 2 == 0 {
+                try await store.putPrivate(SecretBytes(bytes), id: ObjectID(kind: "crash-private", name: name))
+            } else {
+                try await store.putPublic(bytes, id: ObjectID(kind: "crash-public", name: name))
+            }
+        }
+    } catch { fail("\(error)", code: 4) }
+default:
+    fail("unknown mode \(arguments[1])", code: 2)
+}

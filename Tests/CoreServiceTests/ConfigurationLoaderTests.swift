@@ -1,0 +1,133 @@
+import Engine
+import Foundation
+import Testing
+
+@Suite struct ConfigurationLoaderTests {
+    /// The repository's config/ directory (found from this source file).
+    static let configDirectory = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("config")
+
+    static let minimal = """
+        [service]
+        listen_address = "127.0.0.1"
+        listen_port = 50100
+
+        [storage]
+        data_dir = "/tmp/kms-test-data"
+        """
+
+    /// Environment that points [tls] of a shipped config at freshly generated certificates.
+    static func tlsEnvironment(_ certificates: TestCertificates, party: Int) -> [String: String] {
+        [
+            "KMS_CORE__TLS__CA_CERT": certificates.caPath,
+            "KMS_CORE__TLS__CERT": certificates.certificatePath(party: party),
+            "KMS_CORE__TLS__KEY": certificates.keyPath(party: party),
+        ]
+    }
+
+    @Test func shippedClusterConfigsDescribeAFourPartyCluster() throws {
+        let certificates = try TestCertificates.generate(parties: 4)
+        defer { certificates.remove() }
+        for party in 1...4 {
+            let path = Self.configDirectory.appendingPathComponent("default_\(party).toml").path
+            let configuration = try ConfigurationLoader.load(path: path, environment: Self.tlsEnvironment(certificates, party: party))
+            let threshold = try #require(configuration.threshold)
+            #expect(threshold.partyId == party)
+            #expect(threshold.threshold == 1)
+            #expect(threshold.peers.map(\.partyId) == [1, 2, 3, 4])
+            #expect(threshold.peers.map(\.identity) == (1...4).map { "kms-core-\($0)" })
+            #expect(configuration.tls?.requireClientCertificate == true)
+            #expect(configuration.service.enableInsecureService == false)
+            #expect(configuration.deploymentType == "threshold")
+        }
+        let central = try ConfigurationLoader.load(
+            path: Self.configDirectory.appendingPathComponent("default_centralized.toml").path,
+            environment: Self.tlsEnvironment(certificates, party: 1))
+        #expect(central.threshold == nil)
+        #expect(central.deploymentType == "centralized")
+    }
+
+    @Test func environmentOverridesFieldsAndArrayEntries() throws {
+        let certificates = try TestCertificates.generate(parties: 4)
+        defer { certificates.remove() }
+        var environment = Self.tlsEnvironment(certificates, party: 2)
+        environment["KMS_CORE__SERVICE__LISTEN_PORT"] = "50999"
+        environment["KMS_CORE__SERVICE__ENABLE_INSECURE_SERVICE"] = "true"
+        environment["KMS_CORE__THRESHOLD__PARTY_ID"] = "2"
+        environment["KMS_CORE__THRESHOLD__PEERS__3__ADDRESS"] = "core4.example.test:6000"
+        environment["UNRELATED__SERVICE__LISTEN_PORT"] = "1"
+        let configuration = try ConfigurationLoader.load(
+            path: Self.configDirectory.appendingPathComponent("default_1.toml").path, environment: environment)
+        #expect(configuration.service.listenPort == 50999)
+        #expect(configuration.service.enableInsecureService)
+        #expect(configuration.threshold?.partyId == 2)
+        #expect(configuration.threshold?.peers[3].address == "core4.example.test:6000")
+        #expect(configuration.tls?.certificatePath == certificates.certificatePath(party: 2))
+    }
+
+    /// (TOML, environment, expected field, expected words of the problem)
+    static let badConfigurations: [(String, [String: String], String, String)] = [
+        (minimal.replacingOccurrences(of: "50100", with: "70000"), [:], "service.listen_port", "out of range"),
+        (minimal.replacingOccurrences(of: "50100", with: "\"http\""), [:], "service.listen_port", "expected an integer"),
+        (minimal, ["KMS_CORE__SERVICE__LISTEN_PORT": "abc"], "service.listen_port (from KMS_CORE__SERVICE__LISTEN_PORT)", "expected an integer, got 'abc'"),
+        (minimal.replacingOccurrences(of: "listen_port", with: "listn_port"), [:], "service.listen_port", "missing"),
+        (minimal + "\nlisten_portt = 1\n", [:], "storage.listen_portt", "unknown field"),
+        (minimal.replacingOccurrences(of: "[storage]\ndata_dir = \"/tmp/kms-test-data\"", with: ""), [:], "storage", "missing"),
+        (minimal, ["KMS_CORE__SERVICE__LOG_LEVEL": "loud"], "service.log_level (from KMS_CORE__SERVICE__LOG_LEVEL)", "not one of"),
+        (minimal, ["KMS_CORE__SERVICE__ENABLE_INSECURE_SERVICE": "maybe"], "service.enable_insecure_service (from KMS_CORE__SERVICE__ENABLE_INSECURE_SERVICE)", "expected true or false"),
+        (minimal + "\n[tls]\nca_cert = \"/nonexistent/ca.pem\"\ncert = \"/x\"\nkey = \"/y\"\n", [:], "tls.ca_cert", "does not exist"),
+        ("[service\nlisten_port = 1", [:], "(file)", "TOML syntax error at line 1"),
+        (minimal + "\n[threshold]\nparty_id = 1\nthreshold = 1\nlisten_address = \"127.0.0.1\"\nlisten_port = 50001\n", [:], "threshold.peers", "missing"),
+    ]
+
+    @Test(arguments: badConfigurations)
+    func badConfigurationNamesTheFieldAndTheProblem(toml: String, environment: [String: String], field: String, problem: String) {
+        #expect {
+            _ = try ConfigurationLoader.parse(toml: toml, environment: environment)
+        } throws: { error in
+            guard let error = error as? ConfigurationError else { return false }
+            return error.field == field && error.problem.contains(problem) && !error.description.contains("\n")
+        }
+    }
+
+    @Test func thresholdRulesAreChecked() throws {
+        let certificates = try TestCertificates.generate(parties: 1)
+        defer { certificates.remove() }
+        func threshold(partyId: Int, t: Int, parties: [Int]) -> String {
+            var text = Self.minimal + """
+
+                [tls]
+                ca_cert = "\(certificates.caPath)"
+                cert = "\(certificates.certificatePath(party: 1))"
+                key = "\(certificates.keyPath(party: 1))"
+
+                [threshold]
+                party_id = \(partyId)
+                threshold = \(t)
+                listen_address = "127.0.0.1"
+                listen_port = 50001
+
+                """
+            for id in parties { text += "\n[[threshold.peers]]\nparty_id = \(id)\naddress = \"localhost:\(50000 + id)\"\n" }
+            return text
+        }
+        #expect(try ConfigurationLoader.parse(toml: threshold(partyId: 3, t: 1, parties: [1, 2, 3, 4])).threshold?.partyCount == 4)
+        let cases: [(String, String, String)] = [
+            (threshold(partyId: 1, t: 1, parties: [1, 2, 3]), "threshold.threshold", "n ≥ 3t + 1"),
+            (threshold(partyId: 1, t: 2, parties: [1, 2, 3, 4]), "threshold.threshold", "at least 7"),
+            (threshold(partyId: 5, t: 1, parties: [1, 2, 3, 4]), "threshold.party_id", "not among"),
+            (threshold(partyId: 1, t: 1, parties: [1, 2, 3, 5]), "threshold.peers", "exactly 1…4"),
+            (threshold(partyId: 1, t: 1, parties: [1, 2, 2, 3]), "threshold.peers.2.party_id", "listed twice"),
+            (threshold(partyId: 1, t: 1, parties: [1, 2, 3, 4]).replacingOccurrences(of: "[tls]", with: "[tlsx]"), "tls", "missing"),
+        ]
+        for (toml, field, problem) in cases {
+            #expect {
+                _ = try ConfigurationLoader.parse(toml: toml)
+            } throws: { error in
+                guard let error = error as? ConfigurationError else { return false }
+                return error.field == field && error.problem.contains(problem)
+            }
+        }
+    }
+}

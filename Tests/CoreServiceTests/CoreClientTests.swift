@@ -1,0 +1,71 @@
+import Foundation
+import Testing
+
+/// `kms-core-client health` against real kms-server processes.
+@Suite struct CoreClientTests {
+    func writeClientConfig(_ workspace: TestWorkspace, cores: [(Int, String)]) throws -> String {
+        let certificates = workspace.certificates
+        var text = """
+            [tls]
+            ca_cert = "\(certificates.caPath)"
+            cert = "\(certificates.clientCertificatePath)"
+            key = "\(certificates.clientKeyPath)"
+
+            """
+        for (party, address) in cores {
+            text += "\n[[cores]]\nparty_id = \(party)\naddress = \"\(address)\"\n"
+        }
+        let url = workspace.root.appendingPathComponent("client.toml")
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        return url.path
+    }
+
+    @Test func healthPrintsEachCoreAndFailsWhenOneIsDown() async throws {
+        let workspace = try TestWorkspace(parties: 1)
+        defer { workspace.remove() }
+        let server = try await TestServer.start(try workspace.centralized())
+        defer { server.stop() }
+        let client = try TestProcesses.binary("kms-core-client")
+
+        let upConfig = try writeClientConfig(workspace, cores: [(1, server.serviceTarget)])
+        let up = try TestProcesses.run(client, ["--config", upConfig, "health"])
+        #expect(up.status == 0, "\(up.combined)")
+        #expect(up.output.contains("core 1 (\(server.serviceTarget)): SERVING version 0.1.0 centralized"), "\(up.combined)")
+
+        let downPort = try TestProcesses.freePort()
+        let mixedConfig = try writeClientConfig(workspace, cores: [(1, server.serviceTarget), (2, "localhost:\(downPort)")])
+        let mixed = try TestProcesses.run(client, ["--config", mixedConfig, "health", "--timeout", "3"])
+        #expect(mixed.status == 1, "\(mixed.combined)")
+        #expect(mixed.output.contains("core 1 (\(server.serviceTarget)): SERVING"))
+        #expect(mixed.output.contains("core 2 (localhost:\(downPort)): DOWN"), "\(mixed.combined)")
+    }
+
+    @Test func fourPartyClusterIsHealthyWithAllPeersReachable() async throws {
+        let workspace = try TestWorkspace(parties: 4)
+        defer { workspace.remove() }
+        var servers: [TestServer] = []
+        defer { for server in servers { server.stop() } }
+        for configuration in try workspace.thresholdCluster() {
+            servers.append(try await TestServer.start(configuration))
+        }
+        let config = try writeClientConfig(workspace, cores: servers.enumerated().map { ($0.offset + 1, $0.element.serviceTarget) })
+        let result = try TestProcesses.run(try TestProcesses.binary("kms-core-client"), ["--config", config, "health"])
+        #expect(result.status == 0, "\(result.combined)")
+        for (index, server) in servers.enumerated() {
+            #expect(
+                result.output.contains(
+                    "core \(index + 1) (\(server.serviceTarget)): SERVING version 0.1.0 threshold party \(index + 1) t=1 n=4 peers 3/3 reachable"),
+                "\(result.combined)")
+        }
+    }
+
+    @Test func helpListsTheCommandsThatExist() throws {
+        let client = try TestProcesses.binary("kms-core-client")
+        let help = try TestProcesses.run(client, ["--help"])
+        #expect(help.status == 0)
+        #expect(help.output.contains("health"))
+        #expect(help.output.contains("--config") || help.output.contains("SUBCOMMANDS"))
+        let healthHelp = try TestProcesses.run(client, ["health", "--help"])
+        #expect(healthHelp.output.contains("--config"))
+    }
+}

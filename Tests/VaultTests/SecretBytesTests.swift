@@ -1,0 +1,27 @@
+import Testing
+@testable import Vault
+
+@Suite struct SecretBytesTests {
+    @Test func descriptionNeverShowsBytes() {
+        let secret = SecretBytes([0x41, 0x42, 0x43, 0x44])
+        #expect(secret.description == "SecretBytes(4 bytes)")
+        #expect("\(secret)" == "SecretBytes(4 bytes)")
+        #expect(String(reflecting: secret) == "SecretBytes(4 bytes)")
+    }
+
+    @Test func holdsACopyOfTheBytes() {
+        var source: [UInt8] = [1, 2, 3, 4, 5]
+        let secret = SecretBytes(source)
+        source.zeroize()
+        #expect(source == [0, 0, 0, 0, 0])
+        #expect(secret.withUnsafeBytes { Array($0) } == [1, 2, 3, 4, 5])
+    }
+
+    @Test func randomBytesDifferAndCompareInConstantTime() {
+        let first = SecretBytes.random(count: 32)
+        let second = SecretBytes.random(count: 32)
+        #expect(first.count == 32)
+        #expect(!first.constantTimeEquals(second))
+        #expect(first.constantTimeEquals(SecretBytes(first.withUnsafeBytes { Array($0) })))
+    }
+}

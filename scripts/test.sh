@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# The project's test command (README, .ci/run): installs what is missing, starts moto's S3/KMS server on
+# loopback for the vault tests, builds, runs every test, then runs the grpc++ shim under the leak checker.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup.sh
+
+run_dir="$(mktemp -d /tmp/kms-test.XXXXXX)"
+moto_pid=""
+cleanup() {
+  [ -n "$moto_pid" ] && kill "$moto_pid" 2>/dev/null || true
+  rm -rf "$run_dir"
+}
+trap cleanup EXIT
+
+# moto's server: a real S3- and KMS-compatible HTTP server, on a free loopback port.
+moto_port="${KMS_TEST_MOTO_PORT:-5055}"
+if ! curl -s -o /dev/null "http://127.0.0.1:${moto_port}/moto-api/"; then
+  moto_server -H 127.0.0.1 -p "$moto_port" >"$run_dir/moto.log" 2>&1 &
+  moto_pid=$!
+  for _ in $(seq 1 100); do
+    curl -s -o /dev/null "http://127.0.0.1:${moto_port}/moto-api/" && break
+    sleep 0.2
+  done
+  curl -s -o /dev/null "http://127.0.0.1:${moto_port}/moto-api/" || { echo "moto_server did not start:"; cat "$run_dir/moto.log"; exit 1; }
+fi
+export KMS_TEST_MOTO_ENDPOINT="http://127.0.0.1:${moto_port}"
+export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION=us-east-1
+
+swift build --build-tests
+
+# One process per test module: the CPU-bound suites (FHE bootstrapping, MPC preprocessing) would otherwise fill
+# Swift's cooperative thread pool (one thread per core, two here) and starve the network tests' handlers past
+# their deadlines. Every directory under Tests/ is a module, so none is left out.
+failed=()
+for module_dir in Tests/*Tests; do
+  module="$(basename "$module_dir")"
+  echo "=== $module"
+  swift test --skip-build --filter "^${module}\." || failed+=("$module")
+done
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "test: failing modules: ${failed[*]}" >&2
+  exit 1
+fi
+
+bash scripts/leak-check.sh
