@@ -1,6 +1,16 @@
+/// A method of one gRPC service: its raw value is the method name as the .proto file declares it.
+public protocol GRPCServiceMethod: RawRepresentable, CaseIterable, Sendable where RawValue == String {
+    static var serviceName: String { get }
+}
+
+extension GRPCServiceMethod {
+    /// "/<package>.<Service>/<Method>", the path on the wire.
+    public var path: String { "/\(Self.serviceName)/\(rawValue)" }
+}
+
 /// The full gRPC method paths of the services in proto/, so that servers register and clients call
 /// exactly the names the .proto files declare (protoc-gen-swift generates messages only).
-public enum CoreServiceMethod: String, CaseIterable, Sendable {
+public enum CoreServiceMethod: String, GRPCServiceMethod {
     case keyGenPreproc = "KeyGenPreproc"
     case getKeyGenPreprocResult = "GetKeyGenPreprocResult"
     case keyGen = "KeyGen"
@@ -28,39 +38,30 @@ public enum CoreServiceMethod: String, CaseIterable, Sendable {
     case bandwidthBenchmark = "BandwidthBenchmark"
 
     public static let serviceName = "kms.v1.CoreServiceEndpoint"
-
-    /// "/kms.v1.CoreServiceEndpoint/<Method>", the path on the wire.
-    public var path: String { "/\(Self.serviceName)/\(rawValue)" }
 }
 
 /// Test-only service, registered only when the core's config enables it.
-public enum InsecureCoreServiceMethod: String, CaseIterable, Sendable {
+public enum InsecureCoreServiceMethod: String, GRPCServiceMethod {
     case insecureKeyGen = "InsecureKeyGen"
     case getInsecureKeyGenResult = "GetInsecureKeyGenResult"
     case insecureCrsGen = "InsecureCrsGen"
     case getInsecureCrsGenResult = "GetInsecureCrsGenResult"
 
     public static let serviceName = "kms.v1.InsecureCoreServiceEndpoint"
-
-    public var path: String { "/\(Self.serviceName)/\(rawValue)" }
 }
 
 /// The cores' own service (proto/mpc/v1/peer.proto), never exposed to clients.
-public enum PeerServiceMethod: String, CaseIterable, Sendable {
+public enum PeerServiceMethod: String, GRPCServiceMethod {
     case deliver = "Deliver"
     case ping = "Ping"
 
     public static let serviceName = "mpc.v1.PeerService"
-
-    public var path: String { "/\(Self.serviceName)/\(rawValue)" }
 }
 
 /// The standard grpc.health.v1 service.
-public enum HealthServiceMethod: String, CaseIterable, Sendable {
+public enum HealthServiceMethod: String, GRPCServiceMethod {
     case check = "Check"
     case watch = "Watch"
 
     public static let serviceName = "grpc.health.v1.Health"
-
-    public var path: String { "/\(Self.serviceName)/\(rawValue)" }
 }

@@ -8,7 +8,7 @@ import Glibc
 import Vault
 
 /// The bytes of version `version` of object `name`: 8-byte version, then a SplitMix64 stream seeded by both.
-/// Tests/VaultTests/CrashSafetyTests.swift recomputes this to check that every readable object is whole.
+/// Tests/VaultTests/CrashSafetyTests.swift calls this to check that every readable object is whole.
 func crashPattern(name: String, version: UInt64, count: Int) -> [UInt8] {
     var state = version &* 0x9E37_79B9_7F4A_7C15
     for byte in name.utf8 { state = (state ^ UInt64(byte)) &* 0x100_0000_01B3 }

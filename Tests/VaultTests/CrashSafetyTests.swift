@@ -1,24 +1,14 @@
 import Foundation
 import Testing
 @testable import Vault
+@testable import VaultCrashWriter
 
 /// A writer process is killed with SIGKILL at random points of many writes; afterwards every object that can be
 /// read is whole and authentic, and the store opens cleanly with no temp files left (DESIGN §5, issue 5).
 @Suite struct CrashSafetyTests {
-    /// Same as `crashPattern` in Sources/VaultCrashWriter/main.swift (the writer is a separate executable).
+    /// The writer's own pattern function (Sources/VaultCrashWriter), so both sides agree by construction.
     static func pattern(name: String, version: UInt64, count: Int) -> [UInt8] {
-        var state = version &* 0x9E37_79B9_7F4A_7C15
-        for byte in name.utf8 { state = (state ^ UInt64(byte)) &* 0x100_0000_01B3 }
-        var bytes = withUnsafeBytes(of: version.littleEndian) { Array($0) }
-        while bytes.count < max(count, 8) {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var mixed = state
-            mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
-            mixed ^= mixed >> 31
-            bytes += withUnsafeBytes(of: mixed.littleEndian) { Array($0) }
-        }
-        return Array(bytes.prefix(max(count, 8)))
+        crashPattern(name: name, version: version, count: count)
     }
 
     /// Checks that `bytes` is exactly some version of `name`'s pattern.
