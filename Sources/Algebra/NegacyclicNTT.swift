@@ -57,26 +57,36 @@ public struct NegacyclicNTT: Sendable {
         values.withUnsafeMutableBufferPointer { inverse($0) }
     }
 
+    /// Forward transform with lazy reduction: between stages values stay in [0, 2^64) rather than [0, p), so
+    /// a butterfly's sum and difference need only the carry/borrow correction (±(2^64 − p), which cannot wrap
+    /// because the twiddle product is canonical); one pass at the end makes every value canonical again.
     @inlinable
-    public func forward(_ a: UnsafeMutableBufferPointer<FieldElement>) {
-        twiddles.withUnsafeBufferPointer { zetas in
-            var k = 1
-            var length = size >> 1
-            while length >= 1 {
-                var start = 0
-                while start < size {
-                    let zeta = zetas[k]
-                    k &+= 1
-                    for j in start..<(start &+ length) {
-                        let t = zeta * a[j &+ length]
-                        let u = a[j]
-                        a[j &+ length] = u - t
-                        a[j] = u + t
+    public func forward(_ elements: UnsafeMutableBufferPointer<FieldElement>) {
+        let epsilon = FieldElement.epsilon
+        elements.withMemoryRebound(to: UInt64.self) { a in
+            twiddles.withUnsafeBufferPointer { zetas in
+                var k = 1
+                var length = size >> 1
+                while length >= 1 {
+                    var start = 0
+                    while start < size {
+                        let zeta = zetas[k].value
+                        k &+= 1
+                        for j in start..<(start &+ length) {
+                            let (high, low) = a[j &+ length].multipliedFullWidth(by: zeta)
+                            let t = FieldElement.reduce(high: high, low: low).value
+                            let u = a[j]
+                            let (sum, carry) = u.addingReportingOverflow(t)
+                            let (difference, borrow) = u.subtractingReportingOverflow(t)
+                            a[j] = sum &+ (carry ? epsilon : 0)
+                            a[j &+ length] = difference &- (borrow ? epsilon : 0)
+                        }
+                        start &+= length << 1
                     }
-                    start &+= length << 1
+                    length >>= 1
                 }
-                length >>= 1
             }
+            for i in 0..<size { a[i] = FieldElement(a[i]).value }
         }
     }
 

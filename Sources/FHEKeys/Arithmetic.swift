@@ -14,6 +14,20 @@ enum Arithmetic {
         return quotient & ((1 << UInt64(bits)) - 1)
     }
 
+    /// round(v · 2^bits / p) mod 2^bits without a division, for 1 ≤ bits ≤ 31 (same result as `roundScale`).
+    /// X = v·2^bits + ⌊p/2⌋ < 2^95; q = ⌊X / 2^64⌋ is ⌊X/p⌋ or one less, because X/p − X/2^64 < 2^(bits−32) < 1.
+    /// The remainder X − q·p = (X mod 2^64) + q·(2^32 − 1) decides the correction.
+    @inline(__always)
+    static func roundScaleFast(_ v: UInt64, bits: Int) -> UInt64 {
+        let high = v >> UInt64(64 - bits)
+        let low = v << UInt64(bits)
+        let (sum, carry) = low.addingReportingOverflow(p >> 1)
+        var q = high &+ (carry ? 1 : 0)
+        let (remainder, overflow) = sum.addingReportingOverflow((q << 32) &- q)
+        if overflow || remainder >= p { q &+= 1 }
+        return q & ((1 << UInt64(bits)) - 1)
+    }
+
     /// g_j = round(p / 2^(baseLog·j)): the gadget value of level j (1-based, level 1 most significant).
     static func gadget(baseLog: Int, level: Int) -> UInt64 {
         let shift = UInt64(baseLog * level)

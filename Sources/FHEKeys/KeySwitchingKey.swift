@@ -50,26 +50,41 @@ public struct KeySwitchingKey: Sendable, Equatable {
     }
 
     /// Switches an LWE ciphertext under the big key to one under the small key: (0, b) − Σ d_ij · KSK[i][j].
+    /// The digits are small (|d| ≤ B/2), so Σ |d|·row is accumulated exactly as a 128-bit integer per coefficient
+    /// (separately for positive and negative digits; at most k·N·ℓ·B/2·2^64 < 2^128) and reduced once at the end.
     public func keySwitch(_ input: LWECiphertext) -> LWECiphertext {
         let n = parameters.lweDimension, levels = parameters.ksLevels
-        var mask = [FieldElement](repeating: .zero, count: n)
+        precondition(input.mask.count * levels * (1 << parameters.ksBaseLog) < 1 << 60, "accumulator bound")
+        // [positive high | positive low | negative high | negative low], n words each.
+        var sums = [UInt64](repeating: 0, count: 4 * n)
         var body = input.body
         var digits = [Int64](repeating: 0, count: levels)
-        mask.withUnsafeMutableBufferPointer { out in
+        sums.withUnsafeMutableBufferPointer { sums in
             masks.withUnsafeBufferPointer { rows in
                 digits.withUnsafeMutableBufferPointer { d in
+                    let sumBase = sums.baseAddress!
                     for i in 0..<input.mask.count {
                         Arithmetic.decompose(input.mask[i].value, baseLog: parameters.ksBaseLog, levels: levels, into: d.baseAddress!)
                         for j in 0..<levels where d[j] != 0 {
                             let row = i * levels + j
-                            let factor = Arithmetic.field(d[j])
-                            body -= factor * bodies[row]
-                            let base = row * n
-                            for t in 0..<n { out[t] -= factor * rows[base + t] }
+                            body -= Arithmetic.field(d[j]) * bodies[row]
+                            let magnitude = UInt64(d[j].magnitude)
+                            let high = sumBase + (d[j] > 0 ? 0 : 2 * n), low = high + n
+                            let source = rows.baseAddress! + row * n
+                            for t in 0..<n {
+                                let (h, l) = source[t].value.multipliedFullWidth(by: magnitude)
+                                let (newLow, carry) = low[t].addingReportingOverflow(l)
+                                low[t] = newLow
+                                high[t] &+= h &+ (carry ? 1 : 0)
+                            }
                         }
                     }
                 }
             }
+        }
+        // mask = Σ_{d<0} |d|·row − Σ_{d>0} d·row.
+        let mask = (0..<n).map { t in
+            FieldElement.reduce(high: sums[2 * n + t], low: sums[3 * n + t]) - FieldElement.reduce(high: sums[t], low: sums[n + t])
         }
         // (0, b) − Σ d·KSK: phase b − Σ d·(e + S_i g_j) ≈ b − ⟨a, S⟩ under s.
         return LWECiphertext(mask: mask, body: body)

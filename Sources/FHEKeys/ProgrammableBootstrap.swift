@@ -11,13 +11,16 @@ extension BootstrappingKey {
     }
 
     /// PBS: LWE under s (encrypting m) → LWE under the extracted key S encrypting table[m].
+    /// Each CMux computes acc += GGSW(s_i) ⊡ (X^(ã_i)·acc − acc); the rotation, subtraction and gadget
+    /// decomposition are fused into one pass, and all scratch buffers are allocated once per bootstrap.
     public func bootstrap(_ input: LWECiphertext, table: [UInt64]) -> LWECiphertext {
         let k = parameters.glweDimension, N = parameters.polynomialSize, levels = parameters.pbsLevels
+        let baseLog = parameters.pbsBaseLog
         let logTwoN = N.trailingZeroBitCount + 1
         let twoN = 2 * N
         let box = N / Int(parameters.plaintextModulus)
         let vector = testVector(table)
-        let bTilde = Int(Arithmetic.roundScale(input.body.value, bits: logTwoN))
+        let bTilde = Int(Arithmetic.roundScaleFast(input.body.value, bits: logTwoN))
         var acc = [FieldElement](repeating: .zero, count: (k + 1) * N)
         let start = (twoN - (bTilde + box / 2) % twoN) % twoN
         acc.withUnsafeMutableBufferPointer { accBuffer in
@@ -25,48 +28,48 @@ extension BootstrappingKey {
                 Self.rotate(v.baseAddress!, by: start, into: accBuffer.baseAddress! + k * N, size: N)
             }
         }
-        var diff = [FieldElement](repeating: .zero, count: (k + 1) * N)
         var digitPolys = [FieldElement](repeating: .zero, count: (k + 1) * levels * N)
         var out = [FieldElement](repeating: .zero, count: (k + 1) * N)
-        var digits = [Int64](repeating: 0, count: levels)
-        let rows = (k + 1) * levels
-        let transform = self.transform
         acc.withUnsafeMutableBufferPointer { acc in
-        diff.withUnsafeMutableBufferPointer { diff in
         digitPolys.withUnsafeMutableBufferPointer { digitPolys in
         out.withUnsafeMutableBufferPointer { out in
-        digits.withUnsafeMutableBufferPointer { digits in
         ntt.withUnsafeBufferPointer { key in
+            let accBase = acc.baseAddress!, digitBase = digitPolys.baseAddress!, outBase = out.baseAddress!
             for i in 0..<input.mask.count {
-                let a = Int(Arithmetic.roundScale(input.mask[i].value, bits: logTwoN))
+                let a = Int(Arithmetic.roundScaleFast(input.mask[i].value, bits: logTwoN))
                 if a == 0 { continue }
                 for c in 0...k {
-                    Self.rotate(acc.baseAddress! + c * N, by: a, into: diff.baseAddress! + c * N, size: N)
-                    for t in 0..<N {
-                        let value = (diff[c * N + t] - acc[c * N + t]).value
-                        Arithmetic.decompose(value, baseLog: parameters.pbsBaseLog, levels: levels, into: digits.baseAddress!)
-                        for j in 0..<levels { digitPolys[(c * levels + j) * N + t] = Arithmetic.field(digits[j]) }
-                    }
+                    Self.rotateSubtractDecompose(
+                        accBase + c * N, by: a, size: N, baseLog: baseLog, levels: levels,
+                        into: digitBase + c * levels * N)
                 }
-                for row in 0..<rows {
-                    transform.forward(UnsafeMutableBufferPointer(rebasing: digitPolys[(row * N)..<((row + 1) * N)]))
-                }
-                for t in 0..<out.count { out[t] = .zero }
-                for row in 0..<rows {
-                    let keyBase = (i * rows + row) * (k + 1) * N
-                    let digitBase = row * N
-                    for m in 0...k {
-                        let kb = keyBase + m * N, ob = m * N
-                        for t in 0..<N { out[ob + t] += digitPolys[digitBase + t] * key[kb + t] }
-                    }
-                }
-                for m in 0...k {
-                    transform.inverse(UnsafeMutableBufferPointer(rebasing: out[(m * N)..<((m + 1) * N)]))
-                    for t in 0..<N { acc[m * N + t] += out[m * N + t] }
-                }
+                externalProductCore(key: key.baseAddress!, keyIndex: i, digitPolys: digitBase, output: outBase)
+                for t in 0..<((k + 1) * N) { accBase[t] += outBase[t] }
             }
-        }}}}}}
+        }}}}
         return Self.sampleExtract(acc, glweDimension: k, polynomialSize: N)
+    }
+
+    /// Gadget digits of X^shift·src − src (0 < shift < 2N) into `levels` polynomials at digits[j·N …].
+    /// X^shift = ±X^s with s = shift mod N: coefficient t takes src[t − s] (t ≥ s) or −src[t − s + N] (t < s),
+    /// both negated when shift ≥ N.
+    @inline(__always)
+    static func rotateSubtractDecompose(
+        _ src: UnsafeMutablePointer<FieldElement>, by shift: Int, size N: Int, baseLog: Int, levels: Int,
+        into digits: UnsafeMutablePointer<FieldElement>
+    ) {
+        let s = shift < N ? shift : shift - N
+        let negateWrapped = shift < N
+        for t in 0..<s {
+            let wrapped = src[t - s + N]
+            let rotated = negateWrapped ? -wrapped : wrapped
+            decompose((rotated - src[t]).value, baseLog: baseLog, levels: levels, into: digits + t, stride: N)
+        }
+        for t in s..<N {
+            let direct = src[t - s]
+            let rotated = negateWrapped ? direct : -direct
+            decompose((rotated - src[t]).value, baseLog: baseLog, levels: levels, into: digits + t, stride: N)
+        }
     }
 
     /// dst = X^shift · src in Z_p[X]/(X^N + 1), 0 ≤ shift < 2N.

@@ -129,7 +129,8 @@ func withOptionalCString<R>(_ string: String?, _ body: (UnsafePointer<CChar>?) t
     return try string.withCString { try body($0) }
 }
 
-/// Called on a grpc thread: copies everything out of `info`, then answers from a Swift task (never blocks grpc).
+/// Called on a grpc thread: copies everything out of `info`, then runs the handler as an immediate task that
+/// answers with `cgrpc_call_respond` (it never waits on anything while holding the grpc thread).
 private func serverCallHandler(context: UnsafeMutableRawPointer?, call: OpaquePointer?,
                                info: UnsafePointer<cgrpc_call_info>?) {
     guard let context, let call, let info = info?.pointee else { return }
@@ -156,7 +157,9 @@ private func serverCallHandler(context: UnsafeMutableRawPointer?, call: OpaquePo
         return
     }
     let callContext = ServerCallContext(method: method, peer: peer, metadata: metadata)
-    Task {
+    // Runs on this grpc thread up to the handler's first suspension: a handler that answers at once costs no
+    // hand-off to Swift's executor (docs/GRPC.md). Handlers must not do long synchronous work before awaiting.
+    Task.immediate {
         let result: Result<[UInt8], GRPCStatus>
         do {
             result = .success(try await handler(request, callContext))

@@ -2,11 +2,12 @@ import Algebra
 import FHEKeys
 import Foundation
 
-/// `kms-bench fhe [--test-parameters] [--repeat N]`: PBS, KS-PBS, key switching, key generation and key sizes.
+/// `kms-bench fhe [--test-parameters] [--repeat N] [--no-concrete]`: external product, PBS, KS-PBS, key switching,
+/// key generation, key sizes, and the same-run concrete-python comparison (scripts/bench/concrete_lookup.py).
 enum FHEBench {
     static func run(arguments: [String]) async throws {
         if arguments.contains("--help") {
-            print("usage: kms-bench fhe [--test-parameters] [--repeat N]")
+            print("usage: kms-bench fhe [--test-parameters] [--repeat N] [--no-concrete]")
             return
         }
         let parameters = arguments.contains("--test-parameters") ? FHEParameters.insecureTest : .production
@@ -22,26 +23,45 @@ enum FHEBench {
         let server = client.serverKey(seed: generator.bytes(count: 32), using: &generator)
         let keygen = clock.now - keygenStart
 
+        // Standalone external product: one GGSW ⊡ GLWE on a random GLWE (decomposition, NTTs, products).
+        let glweSize = (parameters.glweDimension + 1) * parameters.polynomialSize
+        let glwe = (0..<glweSize).map { _ in FieldElement.random(using: &generator) }
+        var externalTimes: [Duration] = []
+        var externalCPU: [Double] = []
+        var checksum: UInt64 = 0
+        for run in 0..<(repeats * 20) {
+            let c0 = threadCPUSeconds()
+            let t0 = clock.now
+            let product = server.bootstrappingKey.externalProduct(keyIndex: run % parameters.lweDimension, glwe)
+            externalTimes.append(clock.now - t0)
+            externalCPU.append(threadCPUSeconds() - c0)
+            checksum ^= product[run % glweSize].value
+        }
+
         let table = (0..<parameters.plaintextModulus).map { ($0 * 3 + 1) % parameters.plaintextModulus }
         let input = client.encrypt(5, using: &generator)
         var pbsTimes: [Duration] = []
         var ksTimes: [Duration] = []
+        var pbsCPU: [Double] = []
+        var ksCPU: [Double] = []
         var wrong = 0
         for _ in 0..<repeats {
+            let c0 = threadCPUSeconds()
             let t0 = clock.now
             let raw = server.bootstrappingKey.bootstrap(input, table: table)
             let t1 = clock.now
+            let c1 = threadCPUSeconds()
             let switched = server.keySwitchingKey.keySwitch(raw)
             let t2 = clock.now
+            let c2 = threadCPUSeconds()
             pbsTimes.append(t1 - t0)
             ksTimes.append(t2 - t1)
+            pbsCPU.append(c1 - c0)
+            ksCPU.append(c2 - c1)
             if client.decrypt(switched) != table[5] { wrong += 1 }
         }
-        func ms(_ d: Duration) -> String {
-            String(format: "%.2f ms", Double(d.components.seconds) * 1e3 + Double(d.components.attoseconds) / 1e15)
-        }
-        let pbs = pbsTimes.sorted()[repeats / 2]
-        let ks = ksTimes.sorted()[repeats / 2]
+        let pbs = median(pbsTimes)
+        let ks = median(ksTimes)
         let n = parameters.lweDimension, k = parameters.glweDimension, N = parameters.polynomialSize
         let rows = (k + 1) * parameters.pbsLevels
         let bskFull = n * rows * (k + 1) * N * 8
@@ -49,15 +69,135 @@ enum FHEBench {
         let kskRows = k * N * parameters.ksLevels
         let kskFull = kskRows * (n + 1) * 8
         let kskSeeded = kskRows * 8 + 32
-        print("| measurement | median of \(repeats) |")
-        print("|---|---|")
-        print("| PBS (blind rotation + sample extraction) | \(ms(pbs)) |")
-        print("| external product + CMux (PBS / n) | \(ms(pbs / n)) |")
-        print("| key switching | \(ms(ks)) |")
-        print("| KS-PBS | \(ms(pbs + ks)) |")
-        print("| key generation (client + server key) | \(ms(keygen)) |")
-        print("| bootstrapping key full / seeded | \(bskFull / 1_048_576) MiB / \(bskSeeded / 1_048_576) MiB |")
-        print("| key-switching key full / seeded | \(kskFull / 1_048_576) MiB / \(kskSeeded / 1024) KiB |")
-        print("| wrong PBS results | \(wrong) of \(repeats) |")
+        let pbsCPUMedian = median(pbsCPU), ksCPUMedian = median(ksCPU)
+        print("| measurement | median of \(repeats) (wall) | thread CPU time |")
+        print("|---|---|---|")
+        print("| external product GGSW ⊡ GLWE (\(repeats * 20) runs) | \(milliseconds(median(externalTimes))) | \(milliseconds(median(externalCPU))) |")
+        print("| PBS (blind rotation + sample extraction) | \(milliseconds(pbs)) | \(milliseconds(pbsCPUMedian)) |")
+        print("| CMux incl. rotation (PBS / n) | \(milliseconds(pbs / n)) | \(milliseconds(pbsCPUMedian / Double(n))) |")
+        print("| key switching | \(milliseconds(ks)) | \(milliseconds(ksCPUMedian)) |")
+        print("| KS-PBS | \(milliseconds(pbs + ks)) (goal 20 ms: \(seconds(pbs + ks) < 0.020 ? "met" : "not met")) | \(milliseconds(pbsCPUMedian + ksCPUMedian)) |")
+        print("| key generation (client + server key) | \(milliseconds(keygen)) | — |")
+        print("| bootstrapping key full / seeded | \(bskFull / 1_048_576) MiB / \(bskSeeded / 1_048_576) MiB | — |")
+        print("| key-switching key full / seeded | \(kskFull / 1_048_576) MiB / \(kskSeeded / 1024) KiB | — |")
+        print("| wrong PBS results | \(wrong) of \(repeats) | — |")
+        print("(checksum \(checksum & 0xff))")
+
+        if arguments.contains("--no-concrete") { return }
+        print("\n### concrete-python, same run: one 4-bit table lookup (default parameters, one thread)\n")
+        switch ConcreteComparison.run(repeats: repeats) {
+        case .failure(let reason):
+            print("concrete-python comparison not run: \(reason)")
+        case .success(let result):
+            let ours = seconds(pbs + ks) * 1e3
+            let oursCPU = (pbsCPUMedian + ksCPUMedian) * 1e3
+            print("| measurement | value |")
+            print("|---|---|")
+            print("| concrete-python \(result.version) table lookup, median of \(result.repeats) (wall) | \(String(format: "%.2f ms", result.medianMilliseconds)) |")
+            if let cpu = result.medianThreadCPUMilliseconds {
+                print("| concrete-python table lookup (thread CPU time) | \(String(format: "%.2f ms", cpu)) |")
+                print("| ratio ours / concrete-python (thread CPU time) | \(String(format: "%.2f", oursCPU / cpu)) |")
+            }
+            print("| concrete-python parameters | \(result.parameters) |")
+            print("| concrete-python wrong results | \(result.wrong) of \(result.repeats + 1) |")
+            print("| our KS-PBS (wall) | \(String(format: "%.2f ms", ours)) |")
+            print("| ratio ours / concrete-python (wall) | \(String(format: "%.2f", ours / result.medianMilliseconds)) |")
+        }
     }
+
+    static func median(_ values: [Duration]) -> Duration { values.sorted()[values.count / 2] }
+
+    static func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+
+    static func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+
+    static func milliseconds(_ d: Duration) -> String { String(format: "%.3f ms", seconds(d) * 1e3) }
+
+    static func milliseconds(_ seconds: Double) -> String { String(format: "%.3f ms", seconds * 1e3) }
+
+    /// CPU time of the calling thread: on a shared machine it excludes time the thread waited for a core.
+    static func threadCPUSeconds() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+    }
+}
+
+extension FHEBench {
+/// Runs scripts/bench/concrete_lookup.py with python3 (one thread) and parses its `CONCRETE_RESULT {json}` line.
+enum ConcreteComparison {
+    struct Result {
+        var version: String
+        var medianMilliseconds: Double
+        var medianThreadCPUMilliseconds: Double?
+        var repeats: Int
+        var wrong: Int
+        var parameters: String
+    }
+
+    static func scriptURL() -> URL? {
+        var candidates: [URL] = []
+        if let override = ProcessInfo.processInfo.environment["KMS_CONCRETE_SCRIPT"] {
+            candidates.append(URL(fileURLWithPath: override))
+        }
+        candidates.append(URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("scripts/bench/concrete_lookup.py"))
+        // The repository root, found from this source file (symlinks resolved: dev packages link into it).
+        let source = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath()
+        let root = source.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        candidates.append(root.appendingPathComponent("scripts/bench/concrete_lookup.py"))
+        return candidates.first { FileManager.default.fileExists(atPath: $0.path) }
+    }
+
+    static func run(repeats: Int) -> Swift.Result<Result, ComparisonError> {
+        guard let script = scriptURL() else {
+            return .failure(ComparisonError("scripts/bench/concrete_lookup.py not found (set KMS_CONCRETE_SCRIPT)"))
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", script.path, "--repeat", String(repeats)]
+        var environment = ProcessInfo.processInfo.environment
+        environment["OMP_NUM_THREADS"] = "1"
+        environment["RAYON_NUM_THREADS"] = "1"
+        process.environment = environment
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        do {
+            try process.run()
+        } catch {
+            return .failure(ComparisonError("python3 could not be started (\(error)); install python3 and `pip install concrete-python`"))
+        }
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        let errorData = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let text = String(decoding: data, as: UTF8.self)
+        for line in text.split(separator: "\n") {
+            if line.hasPrefix("CONCRETE_ERROR ") { return .failure(ComparisonError(String(line.dropFirst(15)))) }
+            guard line.hasPrefix("CONCRETE_RESULT ") else { continue }
+            let json = Data(line.dropFirst(16).utf8)
+            guard let object = try? JSONSerialization.jsonObject(with: json) as? [String: Any],
+                  let medianValue = object["median_ms"] as? Double else {
+                return .failure(ComparisonError("unreadable output: \(line)"))
+            }
+            let parameterText = (object["parameters"] as? [String: Any]).map { dictionary in
+                dictionary.keys.sorted().map { "\($0)=\(dictionary[$0]!)" }.joined(separator: ", ")
+            } ?? "unknown"
+            return .success(Result(
+                version: object["version"] as? String ?? "unknown", medianMilliseconds: medianValue,
+                medianThreadCPUMilliseconds: object["median_thread_cpu_ms"] as? Double,
+                repeats: object["repeats"] as? Int ?? repeats, wrong: object["wrong"] as? Int ?? -1,
+                parameters: parameterText.isEmpty ? "not reported" : parameterText))
+        }
+        let tail = String(decoding: errorData.suffix(400), as: UTF8.self)
+        return .failure(ComparisonError("python3 exited with status \(process.terminationStatus) and no result (python3 or concrete-python missing?): \(tail)"))
+    }
+
+    struct ComparisonError: Error, CustomStringConvertible {
+        let description: String
+        init(_ description: String) { self.description = description }
+    }
+}
 }

@@ -49,6 +49,22 @@ public enum VaultError: Error, Sendable, Equatable, CustomStringConvertible {
     /// No password could be read from the configured source.
     case passwordUnavailable(String)
 
+    // MARK: AWS KMS, attestation, custodians (vault-keys2)
+    /// AWS KMS has no key with this id or alias (NotFoundException), or the key is disabled.
+    case kmsKeyNotFound(keyID: String, message: String)
+    /// AWS KMS refused to decrypt: the ciphertext is not for this key or the encryption context differs.
+    case kmsInvalidCiphertext(keyID: String)
+    /// Any other AWS KMS error response (operation, error type, message).
+    case kmsError(operation: String, code: String, message: String)
+    /// The AWS KMS endpoint could not be reached, or answered with something that is not KMS JSON.
+    case kmsUnreachable(String)
+    /// An attestation document was refused (which check failed and why).
+    case attestationRejected(reason: String)
+    /// A custodian backup or share was refused (which share, why).
+    case custodianShareRejected(reason: String)
+    /// Fewer valid custodian shares than the threshold.
+    case notEnoughShares(have: Int, need: Int)
+
     public var description: String {
         switch self {
         case .invalidObjectID(let why): "invalid object id: \(why)"
@@ -73,6 +89,14 @@ public enum VaultError: Error, Sendable, Equatable, CustomStringConvertible {
         case .kdfFailed(let why): "Argon2id failed: \(why)"
         case .rootKeyFile(let path, let reason): "root key file \(path): \(reason)"
         case .passwordUnavailable(let why): "no vault password: \(why)"
+        case .kmsKeyNotFound(let keyID, let message): "AWS KMS key \(keyID) not found or not usable: \(message)"
+        case .kmsInvalidCiphertext(let keyID):
+            "AWS KMS key \(keyID) refused the wrapped key: it belongs to another key or another encryption context"
+        case .kmsError(let operation, let code, let message): "AWS KMS \(operation) failed (\(code)): \(message)"
+        case .kmsUnreachable(let why): "AWS KMS unreachable: \(why)"
+        case .attestationRejected(let reason): "attestation document rejected: \(reason)"
+        case .custodianShareRejected(let reason): "custodian share rejected: \(reason)"
+        case .notEnoughShares(let have, let need): "custodian recovery needs \(need) valid shares, only \(have) given"
         }
     }
 }

@@ -1,0 +1,40 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Locks the process's memory so key material is never paged to swap (kmd's habit; issue 5 item 5).
+public enum MemoryLock {
+    /// The outcome of `lockAll()`, for the server's one start-up log line.
+    public struct Outcome: Sendable, Equatable, CustomStringConvertible {
+        public let locked: Bool
+        /// errno text when locking failed (typically EPERM without CAP_IPC_LOCK, or ENOMEM over RLIMIT_MEMLOCK).
+        public let reason: String?
+        public var description: String {
+            locked ? "mlockall(MCL_CURRENT|MCL_FUTURE) succeeded: memory will not be swapped"
+                : "mlockall(MCL_CURRENT|MCL_FUTURE) failed (\(reason ?? "unknown")): memory may be swapped; grant CAP_IPC_LOCK or raise RLIMIT_MEMLOCK"
+        }
+    }
+
+    /// mlockall(MCL_CURRENT | MCL_FUTURE); returns whether it worked and why not. Never throws: the server runs
+    /// either way and logs the outcome.
+    @discardableResult
+    public static func lockAll() -> Outcome {
+        #if os(Linux) || canImport(Darwin)
+        if mlockall(MCL_CURRENT | MCL_FUTURE) == 0 { return Outcome(locked: true, reason: nil) }
+        let code = errno
+        return Outcome(locked: false, reason: "errno \(code): \(String(cString: strerror(code)))")
+        #else
+        return Outcome(locked: false, reason: "mlockall is not available on this platform")
+        #endif
+    }
+
+    /// munlockall(); used by tests and tools that locked memory and want to release it.
+    @discardableResult
+    public static func unlockAll() -> Bool {
+        munlockall() == 0
+    }
+}
