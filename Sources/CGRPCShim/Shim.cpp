@@ -216,22 +216,30 @@ class Reaper {
         static Reaper *reaper = new Reaper();  // never destroyed: outlives every grpc thread
         return *reaper;
     }
+    /// Only the first call into an empty queue wakes the reaper; it then waits a millisecond so that one
+    /// wake-up frees a whole batch (a wake-up per call cost measurable throughput on two cores).
     void release(PendingCall *call) {
+        bool wasEmpty;
         {
             std::lock_guard<std::mutex> lock(mutex_);
+            wasEmpty = queue_.empty();
             queue_.push_back(call);
         }
-        ready_.notify_one();
+        if (wasEmpty) ready_.notify_one();
     }
 
   private:
     Reaper() {
         std::thread([this] {
             for (;;) {
-                std::deque<PendingCall *> batch;
                 {
                     std::unique_lock<std::mutex> lock(mutex_);
                     ready_.wait(lock, [this] { return !queue_.empty(); });
+                }
+                std::this_thread::sleep_for(std::chrono::milliseconds(1));
+                std::deque<PendingCall *> batch;
+                {
+                    std::lock_guard<std::mutex> lock(mutex_);
                     batch.swap(queue_);
                 }
                 for (auto *call : batch) delete call;
