@@ -49,6 +49,8 @@ struct KMSServerCommand: AsyncParsableCommand {
         } catch {
             throw Self.refuse(error.description)
         }
+        // After start-up, so that a refusal stays one line on stderr.
+        MemoryProtection.lockMemory(logger: logger)
         let received = await signals.next()
         logger.info("shutting down", metadata: ["signal": "\(received)"])
         await server.shutdown()

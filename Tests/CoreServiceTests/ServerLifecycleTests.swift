@@ -73,6 +73,22 @@ import Testing
         #expect(second.stop() == 0)
     }
 
+    /// kmd's habit: the server locks its memory at start-up where the OS allows, and says in one line whether
+    /// it could; as root (CI) it can, elsewhere the line gives the reason.
+    @Test func startUpLogsWhetherMemoryIsLocked() async throws {
+        let workspace = try TestWorkspace(parties: 1)
+        defer { workspace.remove() }
+        let server = try await TestServer.start(try workspace.centralized())
+        server.stop()
+        let lines = server.log.split(separator: "\n").filter { $0.contains("memory locked") || $0.contains("memory not locked") }
+        #expect(lines.count == 1, "\(server.log)")
+        if geteuid() == 0 {
+            #expect(lines.first?.contains("memory locked") == true)
+        } else {
+            #expect(lines.first?.contains("RLIMIT_MEMLOCK") == true || lines.first?.contains("errno") == true)
+        }
+    }
+
     @Test func logsNeverContainPrivateKeys() async throws {
         let workspace = try TestWorkspace(parties: 1)
         defer { workspace.remove() }

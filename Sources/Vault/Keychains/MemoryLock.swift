@@ -1,3 +1,5 @@
+import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -24,12 +26,34 @@ public enum MemoryLock {
     @discardableResult
     public static func lockAll() -> Outcome {
         #if os(Linux) || canImport(Darwin)
+        // With MCL_FUTURE every later mapping must fit under RLIMIT_MEMLOCK, or allocations start to fail:
+        // lock only when the limit is unlimited or the process may exceed it (root or CAP_IPC_LOCK).
+        var limit = rlimit()
+        if getrlimit(memlockResource, &limit) == 0, limit.rlim_cur != rlim_t.max,
+           geteuid() != 0, !hasIPCLockCapability() {
+            return Outcome(locked: false, reason: "RLIMIT_MEMLOCK is \(limit.rlim_cur) bytes and the process lacks CAP_IPC_LOCK, so locking future memory would make allocations fail")
+        }
         if mlockall(MCL_CURRENT | MCL_FUTURE) == 0 { return Outcome(locked: true, reason: nil) }
         let code = errno
         return Outcome(locked: false, reason: "errno \(code): \(String(cString: strerror(code)))")
         #else
         return Outcome(locked: false, reason: "mlockall is not available on this platform")
         #endif
+    }
+
+    #if os(Linux)
+    static let memlockResource = __rlimit_resource_t(__RLIMIT_MEMLOCK.rawValue)
+    #else
+    static let memlockResource = RLIMIT_MEMLOCK
+    #endif
+
+    /// Whether CAP_IPC_LOCK (bit 14) is in the effective capability set (Linux: /proc/self/status, CapEff).
+    static func hasIPCLockCapability() -> Bool {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("CapEff:") }),
+              let mask = UInt64(line.dropFirst("CapEff:".count).trimmingCharacters(in: .whitespaces), radix: 16)
+        else { return false }
+        return mask & (1 << 14) != 0
     }
 
     /// munlockall(); used by tests and tools that locked memory and want to release it.
