@@ -60,6 +60,9 @@ public enum VaultError: Error, Sendable, Equatable, CustomStringConvertible {
     case kmsUnreachable(String)
     /// An attestation document was refused (which check failed and why).
     case attestationRejected(reason: String)
+    /// KMS's `CiphertextForRecipient` envelope was refused (malformed, unsupported algorithm, another key, tampered),
+    /// or KMS answered an attested Decrypt in plaintext although the policy requires the envelope.
+    case recipientEnvelopeRejected(reason: String)
     /// A custodian backup or share was refused (which share, why).
     case custodianShareRejected(reason: String)
     /// Fewer valid custodian shares than the threshold.
@@ -95,6 +98,7 @@ public enum VaultError: Error, Sendable, Equatable, CustomStringConvertible {
         case .kmsError(let operation, let code, let message): "AWS KMS \(operation) failed (\(code)): \(message)"
         case .kmsUnreachable(let why): "AWS KMS unreachable: \(why)"
         case .attestationRejected(let reason): "attestation document rejected: \(reason)"
+        case .recipientEnvelopeRejected(let reason): "KMS recipient envelope rejected: \(reason)"
         case .custodianShareRejected(let reason): "custodian share rejected: \(reason)"
         case .notEnoughShares(let have, let need): "custodian recovery needs \(need) valid shares, only \(have) given"
         }

@@ -3,25 +3,37 @@ import Testing
 @testable import Vault
 
 /// The enclave root key against moto's KMS with attestation documents from a test root (NitroAttestationTests.TestCA).
-/// moto accepts but ignores `Recipient` (it answers with Plaintext), so the KMS-side attestation check is not
-/// exercised here; the local verification before the call is.
+/// Real KMS answers an attested Decrypt with `CiphertextForRecipient`; moto ignores `Recipient`, so the main tests go
+/// through kms_recipient.py's proxy, which seals moto's answer to the document's public key with `openssl cms`.
 @Suite struct EnclaveRootKeyTests {
-    static func makeKey(ca: NitroAttestationTests.TestCA, documentPCRs: [Int: [UInt8]],
-                        replayNonce: [UInt8]? = nil) async throws -> EnclaveRootKey {
-        let kms = try await AWSKMSRootKeyTests.freshKey()
+    static func makeKey(ca: NitroAttestationTests.TestCA, documentPCRs: [Int: [UInt8]], endpoint: String? = nil,
+                        replayNonce: [UInt8]? = nil, attestedKey: [UInt8]? = nil,
+                        plaintextAnswer: EnclaveRootKey.PlaintextAnswer = .refuse) async throws -> EnclaveRootKey {
+        let moto = try await AWSKMSRootKeyTests.freshKey()
+        let client = try AWSKMSClient(region: "us-east-1", credentials: S3Credentials(accessKeyID: "testing", secretAccessKey: "testing"),
+                                      endpoint: endpoint ?? moto.client.endpoint)
+        let kms = try AWSKMSRootKey(client: client, keyID: moto.keyID)
         let policy = NitroAttestationPolicy(root: ca.root, expectedPCRs: [0: NitroAttestationTests.pcrs[0]!,
                                                                           8: NitroAttestationTests.pcrs[8]!])
         let now = Date()
-        return EnclaveRootKey(kms: kms, policy: policy, attestation: { nonce in
-            try ca.sign(payload: ca.payload(timestamp: now - 5, pcrs: documentPCRs, nonce: replayNonce ?? nonce))
-        }, clock: { now })
+        return try EnclaveRootKey(kms: kms, policy: policy, attestation: { nonce, publicKey in
+            try ca.sign(payload: ca.payload(timestamp: now - 5, pcrs: documentPCRs, nonce: replayNonce ?? nonce,
+                                            publicKey: attestedKey ?? publicKey))
+        }, plaintextAnswer: plaintextAnswer, clock: { now })
     }
 
-    @Test func unwrapWithAValidAttestationRoundTrips() async throws {
+    static func rejection(_ body: () async throws -> Void) async -> VaultError? {
+        do { try await body() } catch let error as VaultError { return error } catch { Issue.record("\(error)") }
+        return nil
+    }
+
+    @Test func unwrapOpensKMSsEnvelopeForTheAttestedKey() async throws {
+        let proxy = try KMSRecipientSupport.Proxy(requirePCR0: NitroAttestationTests.pcrs[0]!)
+        defer { proxy.stop() }
         let ca = try NitroAttestationTests.TestCA(now: Date())
-        let rootKey = try await Self.makeKey(ca: ca, documentPCRs: NitroAttestationTests.pcrs)
+        let rootKey = try await Self.makeKey(ca: ca, documentPCRs: NitroAttestationTests.pcrs, endpoint: proxy.endpoint)
         #expect(rootKey.kind == "enclave")
-        for _ in 0..<3 {
+        for _ in 0..<2 {
             let dataKey = SecretBytes.random(count: 32)
             let associatedData = TestSupport.randomBytes(40)
             let wrapped = try await rootKey.wrap(dataKey: dataKey, associatedData: associatedData)
@@ -30,19 +42,52 @@ import Testing
         }
     }
 
+    @Test func kmsPolicyRefusesAnotherImage() async throws {
+        // The proxy requires a PCR0 the enclave does not have, as a key policy condition would.
+        var otherPCR0 = NitroAttestationTests.pcrs[0]!
+        otherPCR0[0] ^= 1
+        let proxy = try KMSRecipientSupport.Proxy(requirePCR0: otherPCR0)
+        defer { proxy.stop() }
+        let ca = try NitroAttestationTests.TestCA(now: Date())
+        let rootKey = try await Self.makeKey(ca: ca, documentPCRs: NitroAttestationTests.pcrs, endpoint: proxy.endpoint)
+        let wrapped = try await rootKey.wrap(dataKey: SecretBytes.random(count: 32), associatedData: [3])
+        let error = await Self.rejection { _ = try await rootKey.unwrap(wrapped, associatedData: [3]) }
+        guard case .kmsError(_, let code, _)? = error else { Issue.record("expected AccessDenied, got \(String(describing: error))"); return }
+        #expect(code == "AccessDeniedException")
+    }
+
+    @Test func plaintextAnswerIsRefusedUnlessAllowedForTesting() async throws {
+        let ca = try NitroAttestationTests.TestCA(now: Date())
+        let strict = try await Self.makeKey(ca: ca, documentPCRs: NitroAttestationTests.pcrs)
+        let dataKey = SecretBytes.random(count: 32)
+        let wrapped = try await strict.wrap(dataKey: dataKey, associatedData: [4])
+        let error = await Self.rejection { _ = try await strict.unwrap(wrapped, associatedData: [4]) }
+        guard case .recipientEnvelopeRejected(let reason)? = error else { Issue.record("\(String(describing: error))"); return }
+        #expect(reason.contains("CiphertextForRecipient"))
+        let lenient = try await Self.makeKey(ca: ca, documentPCRs: NitroAttestationTests.pcrs, plaintextAnswer: .acceptForTesting)
+        let wrappedForLenient = try await lenient.wrap(dataKey: dataKey, associatedData: [4])
+        #expect(try await lenient.unwrap(wrappedForLenient, associatedData: [4]).constantTimeEquals(dataKey))
+    }
+
+    @Test func unwrapRefusesADocumentForAnotherRecipientKey() async throws {
+        let ca = try NitroAttestationTests.TestCA(now: Date())
+        let other = try EnclaveRecipientKey.generate()
+        let rootKey = try await Self.makeKey(ca: ca, documentPCRs: NitroAttestationTests.pcrs, attestedKey: other.publicKeyDER)
+        let wrapped = try await rootKey.wrap(dataKey: SecretBytes.random(count: 32), associatedData: [5])
+        let error = await Self.rejection { _ = try await rootKey.unwrap(wrapped, associatedData: [5]) }
+        guard case .attestationRejected(let reason)? = error else { Issue.record("\(String(describing: error))"); return }
+        #expect(reason.contains("public_key"))
+    }
+
     @Test func unwrapRefusesAnAttestationWithAnotherPCR() async throws {
         let ca = try NitroAttestationTests.TestCA(now: Date())
         var pcrs = NitroAttestationTests.pcrs
         pcrs[8]![3] ^= 0x40
         let rootKey = try await Self.makeKey(ca: ca, documentPCRs: pcrs)
         let wrapped = try await rootKey.wrap(dataKey: SecretBytes.random(count: 32), associatedData: [1])
-        do {
-            _ = try await rootKey.unwrap(wrapped, associatedData: [1])
-            Issue.record("unwrap with a wrong PCR succeeded")
-        } catch let error as VaultError {
-            guard case .attestationRejected(let reason) = error else { Issue.record("\(error)"); return }
-            #expect(reason.contains("PCR8"))
-        }
+        let error = await Self.rejection { _ = try await rootKey.unwrap(wrapped, associatedData: [1]) }
+        guard case .attestationRejected(let reason)? = error else { Issue.record("\(String(describing: error))"); return }
+        #expect(reason.contains("PCR8"))
     }
 
     @Test func unwrapRefusesAReplayedAttestation() async throws {
@@ -50,12 +95,8 @@ import Testing
         let rootKey = try await Self.makeKey(ca: ca, documentPCRs: NitroAttestationTests.pcrs,
                                              replayNonce: TestSupport.randomBytes(32))
         let wrapped = try await rootKey.wrap(dataKey: SecretBytes.random(count: 32), associatedData: [2])
-        do {
-            _ = try await rootKey.unwrap(wrapped, associatedData: [2])
-            Issue.record("unwrap with a replayed attestation succeeded")
-        } catch let error as VaultError {
-            guard case .attestationRejected(let reason) = error else { Issue.record("\(error)"); return }
-            #expect(reason.contains("nonce"))
-        }
+        let error = await Self.rejection { _ = try await rootKey.unwrap(wrapped, associatedData: [2]) }
+        guard case .attestationRejected(let reason)? = error else { Issue.record("\(String(describing: error))"); return }
+        #expect(reason.contains("nonce"))
     }
 }

@@ -69,7 +69,7 @@ import X509
             try certificate.serializeAsPEM().derBytes
         }
 
-        func payload(timestamp: Date, pcrs: [Int: [UInt8]], nonce: [UInt8]?) throws -> [UInt8] {
+        func payload(timestamp: Date, pcrs: [Int: [UInt8]], nonce: [UInt8]?, publicKey: [UInt8]? = nil) throws -> [UInt8] {
             let entries: [(String, CBORValue)] = [
                 ("module_id", .text("i-0123456789abcdef0-enc0123456789abcdef")),
                 ("digest", .text("SHA384")),
@@ -77,7 +77,7 @@ import X509
                 ("pcrs", .map(pcrs.sorted { $0.key < $1.key }.map { CBORMapEntry(key: .unsigned(UInt64($0.key)), value: .bytes($0.value)) })),
                 ("certificate", .bytes(try Self.der(leaf))),
                 ("cabundle", .array([.bytes(try Self.der(root)), .bytes(try Self.der(intermediate))])),
-                ("public_key", .null),
+                ("public_key", publicKey.map { .bytes($0) } ?? .null),
                 ("user_data", .bytes(Array("core-1".utf8))),
                 ("nonce", nonce.map { .bytes($0) } ?? .null),
             ]
