@@ -2,6 +2,7 @@
 #include "CGRPCShim.h"
 
 #include <grpc/grpc.h>
+#include <grpc/grpc_security.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/generic/async_generic_service.h>
 #include <grpcpp/generic/generic_stub.h>
@@ -13,23 +14,20 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
-#include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 namespace {
 
-/// Copies a ByteBuffer into contiguous bytes (grpc's slices are released with the buffer).
-std::string copyBytes(const grpc::ByteBuffer &buffer) {
-    std::string out;
-    std::vector<grpc::Slice> slices;
-    if (!buffer.Dump(&slices).ok()) return out;
-    out.reserve(buffer.Length());
-    for (const auto &slice : slices) out.append(reinterpret_cast<const char *>(slice.begin()), slice.size());
-    return out;
+/// Makes `buffer`'s bytes contiguous in `slice` without copying when grpc already holds them in one slice (the
+/// usual case for small messages); the view `slice.begin()…end()` lives as long as `slice`.
+bool contiguousView(const grpc::ByteBuffer &buffer, grpc::Slice *slice) {
+    if (buffer.TrySingleSlice(slice).ok()) return true;
+    return buffer.DumpToSingleSlice(slice).ok();
 }
 
 grpc::ByteBuffer makeBuffer(const uint8_t *data, size_t length) {
@@ -37,16 +35,94 @@ grpc::ByteBuffer makeBuffer(const uint8_t *data, size_t length) {
     return grpc::ByteBuffer(&slice, 1);
 }
 
-std::string joinProperty(const grpc::AuthContext &auth, const char *name, bool *found) {
-    std::string out;
-    *found = false;
-    for (const auto &value : auth.FindPropertyValues(name)) {
-        if (*found) out.push_back('\n');
-        out.append(value.data(), value.size());
-        *found = true;
+/// The identity strings of one connection, computed once from its grpc auth context (see IdentityCache).
+struct PeerIdentityEntry {
+    std::string subject, commonName;
+    bool hasSubject = false, hasCommonName = false;
+    std::vector<std::string> names;
+    std::vector<cgrpc_string> nameViews;
+    cgrpc_peer_identity view{};
+    mutable std::atomic<void *> attached{nullptr};  // see cgrpc_peer_identity_attach
+    void (*releaseAttached)(void *) = nullptr;
+
+    PeerIdentityEntry(const PeerIdentityEntry &) = delete;
+    PeerIdentityEntry &operator=(const PeerIdentityEntry &) = delete;
+    ~PeerIdentityEntry() {
+        if (void *object = attached.load()) {
+            if (releaseAttached) releaseAttached(object);
+        }
     }
-    return out;
-}
+
+    PeerIdentityEntry(const grpc_auth_context *auth, void (*release)(void *)) : releaseAttached(release) {
+        auto first = [auth](const char *property, std::string *out) {
+            grpc_auth_property_iterator it = grpc_auth_context_find_properties_by_name(auth, property);
+            if (const grpc_auth_property *found = grpc_auth_property_iterator_next(&it)) {
+                out->assign(found->value, found->value_length);
+                return true;
+            }
+            return false;
+        };
+        hasSubject = first(GRPC_X509_SUBJECT_PROPERTY_NAME, &subject);
+        hasCommonName = first(GRPC_X509_CN_PROPERTY_NAME, &commonName);
+        grpc_auth_property_iterator it = grpc_auth_context_find_properties_by_name(auth, GRPC_X509_SAN_PROPERTY_NAME);
+        while (const grpc_auth_property *name = grpc_auth_property_iterator_next(&it))
+            names.emplace_back(name->value, name->value_length);
+        for (const auto &name : names) nameViews.push_back({name.data(), name.size()});
+        view.subject = hasSubject ? subject.c_str() : nullptr;
+        view.common_name = hasCommonName ? commonName.c_str() : nullptr;
+        view.alternative_names = nameViews.data();
+        view.alternative_name_count = nameViews.size();
+        view.authenticated = grpc_auth_context_peer_is_authenticated(auth) && hasSubject ? 1 : 0;
+        view.internal = this;
+    }
+};
+
+/// Peer identities by grpc auth context (one per connection). Each key holds a reference on its auth context,
+/// so the pointer cannot be freed and reused by another connection while it is a key; the whole cache is
+/// dropped when it reaches `kLimit` entries (identities are then recomputed) and when the server is destroyed.
+class IdentityCache {
+  public:
+    explicit IdentityCache(void (*releaseAttached)(void *) = nullptr) : releaseAttached_(releaseAttached) {}
+    ~IdentityCache() { clear(); }
+    void setReleaseAttached(void (*release)(void *)) { releaseAttached_ = release; }
+
+    /// Takes over the reference `auth` (from grpc_call_auth_context).
+    std::shared_ptr<const PeerIdentityEntry> lookup(grpc_auth_context *auth) {
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            auto found = entries_.find(auth);
+            if (found != entries_.end()) {
+                auto entry = found->second;
+                grpc_auth_context_release(auth);  // the cache already holds one reference
+                return entry;
+            }
+        }
+        auto entry = std::make_shared<const PeerIdentityEntry>(auth, releaseAttached_);
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (entries_.size() >= kLimit) clearLocked();
+        auto inserted = entries_.emplace(auth, entry);
+        if (!inserted.second) {  // another thread cached the same connection meanwhile
+            grpc_auth_context_release(auth);
+            return inserted.first->second;
+        }
+        return entry;
+    }
+
+    void clear() {
+        std::lock_guard<std::mutex> lock(mutex_);
+        clearLocked();
+    }
+
+  private:
+    static constexpr size_t kLimit = 1024;
+    void (*releaseAttached_)(void *) = nullptr;
+    void clearLocked() {
+        for (auto &entry : entries_) grpc_auth_context_release(entry.first);
+        entries_.clear();
+    }
+    std::mutex mutex_;
+    std::unordered_map<grpc_auth_context *, std::shared_ptr<const PeerIdentityEntry>> entries_;
+};
 
 void ensureGrpcInitialized() {
     static std::once_flag once;
@@ -75,6 +151,7 @@ struct cgrpc_call final : grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBu
 struct cgrpc_server final : grpc::CallbackGenericService {
     void *handlerContext = nullptr;
     cgrpc_call_handler handler = nullptr;
+    IdentityCache identities;  // declared before `server`: destroyed after it, when no call can still use it
     std::unique_ptr<grpc::Server> server;
 
     grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> *CreateReactor(
@@ -96,35 +173,41 @@ void cgrpc_call::OnReadDone(bool ok) {
         return;
     }
     auto *generic = static_cast<grpc::GenericCallbackServerContext *>(context);
-    std::string method = generic->method();
-    std::string bytes = copyBytes(request);
-    request.Clear();
-    std::string address = context->peer();
-    std::string subject, commonName, names, metadata;
-    bool hasSubject = false, hasCommonName = false, found = false;
-    int authenticated = 0;
-    if (auto auth = context->auth_context()) {
-        subject = joinProperty(*auth, GRPC_X509_SUBJECT_PROPERTY_NAME, &hasSubject);
-        commonName = joinProperty(*auth, GRPC_X509_CN_PROPERTY_NAME, &hasCommonName);
-        names = joinProperty(*auth, GRPC_X509_SAN_PROPERTY_NAME, &found);
-        authenticated = auth->IsPeerAuthenticated() && hasSubject ? 1 : 0;
+    const std::string &method = generic->method();
+    grpc::Slice bytes;
+    if (!contiguousView(request, &bytes)) {
+        Finish(grpc::Status(grpc::StatusCode::INTERNAL, "cannot read the request"));
+        return;
     }
-    for (const auto &entry : context->client_metadata()) {
-        std::string key(entry.first.data(), entry.first.size());
-        if (key.size() > 4 && key.compare(key.size() - 4, 4, "-bin") == 0) continue;
-        metadata.append(key).push_back('\t');
-        metadata.append(entry.second.data(), entry.second.size()).push_back('\n');
+    const std::string address = context->peer();
+    std::shared_ptr<const PeerIdentityEntry> identity;
+    if (grpc_auth_context *auth = grpc_call_auth_context(context->c_call()))
+        identity = server->identities.lookup(auth);
+
+    // Metadata views into grpc's own strings; a few entries fit on the stack.
+    constexpr size_t kInline = 8;
+    cgrpc_metadata_entry inlineEntries[kInline];
+    std::vector<cgrpc_metadata_entry> moreEntries;
+    cgrpc_metadata_entry *entries = inlineEntries;
+    size_t count = 0;
+    const auto &metadata = context->client_metadata();
+    if (metadata.size() > kInline) {
+        moreEntries.resize(metadata.size());
+        entries = moreEntries.data();
+    }
+    for (const auto &entry : metadata) {
+        const auto &key = entry.first;
+        if (key.size() > 4 && std::memcmp(key.data() + key.size() - 4, "-bin", 4) == 0) continue;
+        entries[count++] = {{key.data(), key.size()}, {entry.second.data(), entry.second.size()}};
     }
     cgrpc_call_info info{};
-    info.method = method.c_str();
-    info.request = reinterpret_cast<const uint8_t *>(bytes.data());
+    info.method = {method.data(), method.size()};
+    info.request = bytes.begin();
     info.request_length = bytes.size();
-    info.peer_address = address.c_str();
-    info.subject = hasSubject ? subject.c_str() : nullptr;
-    info.common_name = hasCommonName ? commonName.c_str() : nullptr;
-    info.alternative_names = names.c_str();
-    info.metadata = metadata.c_str();
-    info.authenticated = authenticated;
+    info.peer_address = {address.data(), address.size()};
+    info.identity = identity ? &identity->view : nullptr;
+    info.metadata = entries;
+    info.metadata_count = count;
     server->handler(server->handlerContext, this, &info);
 }
 
@@ -138,6 +221,17 @@ extern "C" void cgrpc_call_respond(cgrpc_call *call, const uint8_t *response, si
     }
 }
 
+extern "C" void *cgrpc_peer_identity_attach(const cgrpc_peer_identity *identity, void *object) {
+    auto *entry = static_cast<const PeerIdentityEntry *>(identity->internal);
+    void *expected = nullptr;
+    if (entry->attached.compare_exchange_strong(expected, object)) return object;
+    return expected;
+}
+
+extern "C" void *cgrpc_peer_identity_attached(const cgrpc_peer_identity *identity) {
+    return static_cast<const PeerIdentityEntry *>(identity->internal)->attached.load(std::memory_order_acquire);
+}
+
 extern "C" int cgrpc_call_is_cancelled(cgrpc_call *call) { return call->cancelled.load() ? 1 : 0; }
 
 extern "C" cgrpc_server *cgrpc_server_start(const cgrpc_server_options *options, void *context,
@@ -147,6 +241,7 @@ extern "C" cgrpc_server *cgrpc_server_start(const cgrpc_server_options *options,
     auto server = std::make_unique<cgrpc_server>();
     server->handlerContext = context;
     server->handler = handler;
+    server->identities.setReleaseAttached(options->release_attached);
     std::shared_ptr<grpc::ServerCredentials> credentials;
     if (options->certificate_chain && options->private_key) {
         grpc_ssl_client_certificate_request_type request = GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE;
@@ -199,59 +294,15 @@ struct cgrpc_channel {
     std::shared_ptr<grpc::GenericStub> stub;
 };
 
-namespace {
-
-struct PendingCall {
+/// One client call in flight. Released by the caller (cgrpc_unary_call_release) after `done` has run, from
+/// another thread: destroying a ClientContext inside its own completion callback is not safe in grpc 1.51, and
+/// releasing it from the woken caller is the pattern grpc's callback examples use (no extra thread hand-off).
+struct cgrpc_unary_call {
     std::shared_ptr<grpc::GenericStub> stub;  // keeps the channel alive until completion
     grpc::ClientContext context;
     grpc::ByteBuffer request;
     grpc::ByteBuffer response;
 };
-
-/// Deletes finished calls off grpc's completion thread (destroying a ClientContext inside its own completion
-/// callback is not safe in grpc 1.51).
-class Reaper {
-  public:
-    static Reaper &shared() {
-        static Reaper *reaper = new Reaper();  // never destroyed: outlives every grpc thread
-        return *reaper;
-    }
-    /// Only the first call into an empty queue wakes the reaper; it then waits a millisecond so that one
-    /// wake-up frees a whole batch (a wake-up per call cost measurable throughput on two cores).
-    void release(PendingCall *call) {
-        bool wasEmpty;
-        {
-            std::lock_guard<std::mutex> lock(mutex_);
-            wasEmpty = queue_.empty();
-            queue_.push_back(call);
-        }
-        if (wasEmpty) ready_.notify_one();
-    }
-
-  private:
-    Reaper() {
-        std::thread([this] {
-            for (;;) {
-                {
-                    std::unique_lock<std::mutex> lock(mutex_);
-                    ready_.wait(lock, [this] { return !queue_.empty(); });
-                }
-                std::this_thread::sleep_for(std::chrono::milliseconds(1));
-                std::deque<PendingCall *> batch;
-                {
-                    std::lock_guard<std::mutex> lock(mutex_);
-                    batch.swap(queue_);
-                }
-                for (auto *call : batch) delete call;
-            }
-        }).detach();
-    }
-    std::mutex mutex_;
-    std::condition_variable ready_;
-    std::deque<PendingCall *> queue_;
-};
-
-}  // namespace
 
 extern "C" cgrpc_channel *cgrpc_channel_create(const cgrpc_channel_options *options) {
     ensureGrpcInitialized();
@@ -280,10 +331,11 @@ extern "C" cgrpc_channel *cgrpc_channel_create(const cgrpc_channel_options *opti
     return handle;
 }
 
-extern "C" void cgrpc_channel_unary(cgrpc_channel *channel, const char *method, const uint8_t *request,
-                                    size_t length, const char *metadata, int64_t timeout_milliseconds,
-                                    void *context, cgrpc_unary_done done) {
-    auto *call = new PendingCall();
+extern "C" cgrpc_unary_call *cgrpc_channel_unary(cgrpc_channel *channel, const char *method,
+                                                 const uint8_t *request, size_t length, const char *metadata,
+                                                 int64_t timeout_milliseconds, void *context,
+                                                 cgrpc_unary_done done) {
+    auto *call = new cgrpc_unary_call();
     call->stub = channel->stub;
     call->request = makeBuffer(request, length);
     call->context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(timeout_milliseconds));
@@ -301,16 +353,19 @@ extern "C" void cgrpc_channel_unary(cgrpc_channel *channel, const char *method, 
     }
     call->stub->UnaryCall(&call->context, method, grpc::StubOptions(), &call->request, &call->response,
                           [call, context, done](grpc::Status status) {
+                              grpc::Slice bytes;
+                              if (status.ok() && !contiguousView(call->response, &bytes))
+                                  status = grpc::Status(grpc::StatusCode::INTERNAL, "cannot read the response");
                               if (status.ok()) {
-                                  std::string bytes = copyBytes(call->response);
-                                  done(context, 0, "", reinterpret_cast<const uint8_t *>(bytes.data()),
-                                       bytes.size());
+                                  done(context, 0, "", bytes.begin(), bytes.size());
                               } else {
                                   done(context, static_cast<int>(status.error_code()),
                                        status.error_message().c_str(), nullptr, 0);
                               }
-                              Reaper::shared().release(call);
                           });
+    return call;
 }
+
+extern "C" void cgrpc_unary_call_release(cgrpc_unary_call *call) { delete call; }
 
 extern "C" void cgrpc_channel_destroy(cgrpc_channel *channel) { delete channel; }

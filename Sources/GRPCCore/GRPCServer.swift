@@ -65,7 +65,8 @@ public final class GRPCServer: Sendable {
                                     trusted_roots: roots,
                                     require_client_certificate: tls?.requireClientCertificate == true ? 1 : 0,
                                     max_receive_message_bytes: Int32(clamping: configuration.maxReceiveMessageBytes),
-                                    max_send_message_bytes: Int32(clamping: configuration.maxSendMessageBytes))
+                                    max_send_message_bytes: Int32(clamping: configuration.maxSendMessageBytes),
+                                    release_attached: releaseCachedIdentity)
                                 return cgrpc_server_start(&options, router.toOpaque(), serverCallHandler, &port,
                                                           &error, error.count)
                             }
@@ -129,32 +130,31 @@ func withOptionalCString<R>(_ string: String?, _ body: (UnsafePointer<CChar>?) t
     return try string.withCString { try body($0) }
 }
 
-/// Called on a grpc thread: copies everything out of `info`, then runs the handler as an immediate task that
-/// answers with `cgrpc_call_respond` (it never waits on anything while holding the grpc thread).
+/// Called on a grpc thread: copies everything out of `info` (one copy of the request, straight from grpc's
+/// buffer), then runs the handler as an immediate task that answers with `cgrpc_call_respond` (it never waits on
+/// anything while holding the grpc thread).
 private func serverCallHandler(context: UnsafeMutableRawPointer?, call: OpaquePointer?,
                                info: UnsafePointer<cgrpc_call_info>?) {
     guard let context, let call, let info = info?.pointee else { return }
     let router = Unmanaged<MethodRouter>.fromOpaque(context).takeUnretainedValue()
-    let method = String(cString: info.method)
-    let request = info.request_length == 0 ? [] : Array(UnsafeBufferPointer(start: info.request,
-                                                                          count: info.request_length))
-    let names = String(cString: info.alternative_names).split(separator: "\n").map(String.init)
-    let peer = PeerIdentity(
-        address: String(cString: info.peer_address),
-        subject: info.subject.map { String(cString: $0) },
-        commonName: info.common_name.map { String(cString: $0) },
-        subjectAlternativeNames: names,
-        isAuthenticated: info.authenticated != 0)
-    let metadata = String(cString: info.metadata).split(separator: "\n").compactMap {
-        line -> (key: String, value: String)? in
-        let parts = line.split(separator: "\t", maxSplits: 1, omittingEmptySubsequences: false)
-        guard parts.count == 2 else { return nil }
-        return (key: String(parts[0]), value: String(parts[1]))
-    }
+    let method = String(info.method)
     let handle = CallHandle(pointer: call)
     guard let handler = router.handlers[method] else {
         respond(handle, with: .failure(GRPCStatus(.unimplemented, "method \(method) is not implemented")))
         return
+    }
+    let request = info.request_length == 0 ? [] : Array(UnsafeBufferPointer(start: info.request,
+                                                                          count: info.request_length))
+    let identity = info.identity.map(CachedPeerIdentity.of)
+    let peer = PeerIdentity(
+        address: String(info.peer_address),
+        subject: identity?.subject,
+        commonName: identity?.commonName,
+        subjectAlternativeNames: identity?.subjectAlternativeNames ?? [],
+        isAuthenticated: identity?.isAuthenticated ?? false)
+    let metadata = (0..<info.metadata_count).map { index -> (key: String, value: String) in
+        let entry = info.metadata[index]
+        return (key: String(entry.key), value: String(entry.value))
     }
     let callContext = ServerCallContext(method: method, peer: peer, metadata: metadata)
     // Runs on this grpc thread up to the handler's first suspension: a handler that answers at once costs no
@@ -169,6 +169,55 @@ private func serverCallHandler(context: UnsafeMutableRawPointer?, call: OpaquePo
             result = .failure(GRPCStatus(.internalError, "internal error"))
         }
         respond(handle, with: result)
+    }
+}
+
+/// A connection's peer identity as Swift values, built once per connection and attached to the shim's cache
+/// entry for it (cgrpc_peer_identity_attach), so later calls on that connection only copy references.
+final class CachedPeerIdentity: Sendable {
+    let subject: String?
+    let commonName: String?
+    let subjectAlternativeNames: [String]
+    let isAuthenticated: Bool
+
+    init(_ identity: cgrpc_peer_identity) {
+        subject = identity.subject.map { String(cString: $0) }
+        commonName = identity.common_name.map { String(cString: $0) }
+        subjectAlternativeNames = (0..<identity.alternative_name_count).map {
+            String(identity.alternative_names[$0])
+        }
+        isAuthenticated = identity.authenticated == 1
+    }
+
+    /// The object attached to `identity`'s cache entry, made and attached on first use. Valid while the entry
+    /// lives (the shim holds it for the whole call callback); the returned reference is a strong one.
+    static func of(_ identity: UnsafePointer<cgrpc_peer_identity>) -> CachedPeerIdentity {
+        if let attached = cgrpc_peer_identity_attached(identity) {
+            return Unmanaged<CachedPeerIdentity>.fromOpaque(attached).takeUnretainedValue()
+        }
+        let made = Unmanaged.passRetained(CachedPeerIdentity(identity.pointee))
+        let winner = cgrpc_peer_identity_attach(identity, made.toOpaque())!
+        if winner != made.toOpaque() { made.release() }  // another call on this connection attached first
+        return Unmanaged<CachedPeerIdentity>.fromOpaque(winner).takeUnretainedValue()
+    }
+}
+
+/// Called by the shim when a cache entry goes (cgrpc_server_options.release_attached).
+private func releaseCachedIdentity(_ object: UnsafeMutableRawPointer?) {
+    guard let object else { return }
+    Unmanaged<CachedPeerIdentity>.fromOpaque(object).release()
+}
+
+extension String {
+    /// Decodes a C view (UTF-8, not NUL-terminated); invalid bytes become U+FFFD.
+    init(_ view: cgrpc_string) {
+        guard let data = view.data, view.length > 0 else {
+            self = ""
+            return
+        }
+        self = data.withMemoryRebound(to: UInt8.self, capacity: view.length) {
+            String(decoding: UnsafeBufferPointer(start: $0, count: view.length), as: UTF8.self)
+        }
     }
 }
 

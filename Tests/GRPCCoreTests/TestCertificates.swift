@@ -7,6 +7,8 @@ struct TestCertificates: Sendable {
     let caPEM: String
     let server: TLSIdentity
     let client: TLSIdentity
+    /// A second client of the same CA (CN kms-core-3), to tell connections apart.
+    let otherClient: TLSIdentity
     let foreignClient: TLSIdentity
 
     enum Failure: Error, CustomStringConvertible {
@@ -59,6 +61,8 @@ struct TestCertificates: Sendable {
                      alternativeNames: "DNS:localhost,IP:127.0.0.1")
         try makeLeaf("client", ca: "ca", subject: "/O=Threshold KMS/CN=kms-core-2",
                      alternativeNames: "DNS:core-2.kms.test,IP:127.0.0.2")
+        try makeLeaf("other-client", ca: "ca", subject: "/O=Threshold KMS/CN=kms-core-3",
+                     alternativeNames: "DNS:core-3.kms.test,IP:127.0.0.3")
         try makeLeaf("foreign", ca: "foreign-ca", subject: "/O=Threshold KMS/CN=kms-core-2",
                      alternativeNames: "DNS:core-2.kms.test")
         func read(_ file: String) throws -> String { try String(contentsOfFile: "\(dir)/\(file)", encoding: .utf8) }
@@ -66,7 +70,8 @@ struct TestCertificates: Sendable {
             TLSIdentity(certificateChainPEM: try read("\(name).pem"), privateKeyPEM: try read("\(name).key"))
         }
         return TestCertificates(caPEM: try read("ca.pem"), server: try identity("server"),
-                                client: try identity("client"), foreignClient: try identity("foreign"))
+                                client: try identity("client"), otherClient: try identity("other-client"),
+                                foreignClient: try identity("foreign"))
     }
 
     var mutualTLSServer: ServerTLSConfiguration {

@@ -14,17 +14,45 @@ typedef struct cgrpc_server cgrpc_server;
 typedef struct cgrpc_call cgrpc_call;
 typedef struct cgrpc_channel cgrpc_channel;
 
-/// What the server knows about one incoming call; all strings NUL-terminated, valid during the callback only.
+/// A byte string that is not NUL-terminated (a view: valid as long as its owner says).
+typedef struct cgrpc_string {
+    const char *data;
+    size_t length;
+} cgrpc_string;
+
+/// One ASCII client metadata entry (binary "-bin" headers are not passed).
+typedef struct cgrpc_metadata_entry {
+    cgrpc_string key;
+    cgrpc_string value;
+} cgrpc_metadata_entry;
+
+/// The verified TLS identity of a connection's peer. The server computes it once per connection (per grpc auth
+/// context) and caches it, so every call on that connection sees the same pointer while the server lives.
+typedef struct cgrpc_peer_identity {
+    const char *subject;                        // NUL-terminated; NULL when the peer presented no certificate
+    const char *common_name;                    // NUL-terminated; NULL when absent
+    const cgrpc_string *alternative_names;      // DNS names and IP addresses
+    size_t alternative_name_count;
+    int authenticated;                          // 1 = a client certificate was presented and verified
+    const void *internal;                       // the cache entry (for cgrpc_peer_identity_attach)
+} cgrpc_peer_identity;
+
+/// Attaches the caller's own representation of `identity` (e.g. a retained Swift object) to its cache entry,
+/// once: returns the object attached first (`object` if it won; otherwise the caller releases `object`). The
+/// server releases the attached object with `release_attached` (cgrpc_server_options) when the entry goes.
+void *cgrpc_peer_identity_attach(const cgrpc_peer_identity *identity, void *object);
+/// The object attached to `identity`, or NULL.
+void *cgrpc_peer_identity_attached(const cgrpc_peer_identity *identity);
+
+/// What the server knows about one incoming call; every pointer is valid during the callback only.
 typedef struct cgrpc_call_info {
-    const char *method;
-    const uint8_t *request;
+    cgrpc_string method;
+    const uint8_t *request;                     // a view of grpc's buffer (no copy was made)
     size_t request_length;
-    const char *peer_address;
-    const char *subject;            // NULL when the peer presented no certificate
-    const char *common_name;        // NULL when absent
-    const char *alternative_names;  // SANs separated by '\n' ("" when none)
-    const char *metadata;           // "key\tvalue\n" lines (ASCII headers only)
-    int authenticated;              // 1 = a client certificate was presented and verified
+    cgrpc_string peer_address;
+    const cgrpc_peer_identity *identity;        // NULL when the connection has no auth context
+    const cgrpc_metadata_entry *metadata;
+    size_t metadata_count;
 } cgrpc_call_info;
 
 /// Called on a grpc thread for each call. The handler must eventually call cgrpc_call_respond exactly once.
@@ -38,6 +66,7 @@ typedef struct cgrpc_server_options {
     int require_client_certificate;   // 1 = mutual TLS
     int max_receive_message_bytes;
     int max_send_message_bytes;
+    void (*release_attached)(void *object);  // releases objects given to cgrpc_peer_identity_attach (or NULL)
 } cgrpc_server_options;
 
 /// Builds and starts a server. Returns NULL (and a message in error, up to error_capacity bytes) on failure.
@@ -68,9 +97,15 @@ cgrpc_channel *cgrpc_channel_create(const cgrpc_channel_options *options);
 /// Completion of a unary call, on a grpc thread. `response`/`message` valid during the callback only.
 typedef void (*cgrpc_unary_done)(void *context, int code, const char *message, const uint8_t *response,
                                  size_t length);
-/// Starts one unary call. metadata: "key\tvalue\n" lines or NULL. done is called exactly once.
-void cgrpc_channel_unary(cgrpc_channel *channel, const char *method, const uint8_t *request, size_t length,
-                         const char *metadata, int64_t timeout_milliseconds, void *context, cgrpc_unary_done done);
+typedef struct cgrpc_unary_call cgrpc_unary_call;
+/// Starts one unary call. metadata: "key\tvalue\n" lines or NULL. done is called exactly once, on a grpc
+/// thread (possibly before this returns). The returned handle must be released with cgrpc_unary_call_release
+/// once done has been called, from any thread except inside done itself.
+cgrpc_unary_call *cgrpc_channel_unary(cgrpc_channel *channel, const char *method, const uint8_t *request,
+                                      size_t length, const char *metadata, int64_t timeout_milliseconds,
+                                      void *context, cgrpc_unary_done done);
+/// Frees a finished call (see cgrpc_channel_unary).
+void cgrpc_unary_call_release(cgrpc_unary_call *call);
 /// Releases the handle; calls in flight keep the underlying channel alive until they complete.
 void cgrpc_channel_destroy(cgrpc_channel *channel);
 
