@@ -35,9 +35,14 @@ let package = Package(
     ],
     targets: [
         // MARK: Mathematics and cryptography (no I/O)
-        .target(name: "Algebra"),
+        // AVX2 kernels for the Goldilocks NTT (selected at run time; the Swift code is the fallback and reference).
+        // -O3: at SwiftPM's -O2 clang leaves the NTT kernels about 25 % slower (measured, docs/BENCHMARKS.md).
+        .target(name: "CGoldilocks", cSettings: [.unsafeFlags(["-O3"])]),
+        .target(name: "Algebra", dependencies: ["CGoldilocks"]),
         .target(name: "FHEKeys", dependencies: ["Algebra"]),
         .target(name: "MPCProtocols", dependencies: ["Algebra", "FHEKeys"]),
+        // The fault-injecting in-memory network: for tests and in-process benchmarks only, never for the server.
+        .target(name: "MPCTestSupport", dependencies: ["Algebra", "MPCProtocols"]),
 
         // MARK: Storage
         .target(name: "CArgon2", linkerSettings: [.linkedLibrary("argon2")]),
@@ -101,12 +106,12 @@ let package = Package(
         .target(name: "CRawGRPCBench", linkerSettings: grpcLinker),
         .executableTarget(
             name: "KMSBench",
-            dependencies: ["Algebra", "FHEKeys", "MPCProtocols", "Vault", "GRPCCore", "CRawGRPCBench", "KMSAPI"]
+            dependencies: ["Algebra", "FHEKeys", "MPCProtocols", "MPCTestSupport", "Vault", "GRPCCore", "CRawGRPCBench", "KMSAPI"]
         ),
 
         // MARK: Tests
         .testTarget(name: "AlgebraTests", dependencies: ["Algebra"]),
-        .testTarget(name: "MPCProtocolsTests", dependencies: ["MPCProtocols", "Algebra"]),
+        .testTarget(name: "MPCProtocolsTests", dependencies: ["MPCProtocols", "Algebra", "MPCTestSupport"]),
         .testTarget(name: "FHEKeysTests", dependencies: ["FHEKeys", "Algebra"]),
         .testTarget(name: "VaultTests", dependencies: ["Vault", "VaultCrashWriter"]),
         .testTarget(name: "GRPCCoreTests", dependencies: ["GRPCCore"]),

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing Threshold KMS needs on a fresh Debian (bookworm) machine with Swift:
 # the C libraries we wrap (grpc++, argon2, secp256k1, OpenSSL), protoc, valgrind, and the Python tools the
-# tests use as independent oracles (grpcio, galois, eth-account, boto3, cbor2, moto's S3/KMS server).
+# tests use as independent oracles (grpcio, galois, pycryptodome, eth-account, boto3, cbor2, moto's S3/KMS server).
 # Idempotent: installs only what is missing.
 set -euo pipefail
 
@@ -20,7 +20,7 @@ fi
 
 # Python oracles and servers (module name = package to install).
 declare -A py=( [grpc]=grpcio [grpc_tools]=grpcio-tools [grpc_health]=grpcio-health-checking
-                [galois]=galois [eth_account]=eth-account [cbor2]=cbor2 [boto3]=boto3 [moto]="moto[server]" [flask_cors]="moto[server]" )
+                [galois]=galois [eth_account]=eth-account [cbor2]=cbor2 [Crypto.Hash.TurboSHAKE128]=pycryptodome [boto3]=boto3 [moto]="moto[server]" [flask_cors]="moto[server]" )
 need=()
 for mod in "${!py[@]}"; do
   python3 -c "import $mod" >/dev/null 2>&1 || need+=("${py[$mod]}")

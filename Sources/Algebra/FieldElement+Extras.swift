@@ -30,19 +30,22 @@ extension FieldElement {
     /// Of the two roots ±r the one returned is not specified; callers that need a canonical root pick one.
     public func squareRoot() -> FieldElement? {
         if value == 0 { return .zero }
-        guard isSquare else { return nil }
+        // Tonelli–Shanks with p − 1 = 2^32·q. One exponentiation gives w = x^((q−1)/2), hence r = x^((q+1)/2)
+        // and t = x^q; the Legendre test is folded into the first search (x is a square iff t^(2^31) = 1).
         let oddPart: UInt64 = 0xFFFF_FFFF  // q = (p − 1) / 2^32
+        let w = power((oddPart - 1) / 2)
+        var r = w * self
+        var t = w * r
         var m = 32
-        var c = Self.multiplicativeGenerator.power(oddPart)  // a primitive 2^32-th root of unity
-        var t = power(oddPart)
-        var r = power((oddPart + 1) / 2)
+        var c = Self.twoAdicRootOfUnity
         while t != .one {
-            // The least i with t^(2^i) = 1.
+            // The least i with t^(2^i) = 1; i = m means t has order 2^32 on the first pass: not a square.
             var i = 0
             var probe = t
             while probe != .one {
                 probe *= probe
                 i += 1
+                if i == m { return nil }
             }
             var b = c
             for _ in 0..<(m - i - 1) { b *= b }
@@ -53,4 +56,7 @@ extension FieldElement {
         }
         return r
     }
+
+    /// g^q for the generator g = 7: a primitive 2^32-th root of unity (the start of Tonelli–Shanks).
+    @usableFromInline static let twoAdicRootOfUnity = multiplicativeGenerator.power(0xFFFF_FFFF)
 }

@@ -59,15 +59,22 @@ public struct NegacyclicNTT: Sendable {
 
     /// Forward transform with lazy reduction: between stages values stay in [0, 2^64) rather than [0, p), so
     /// a butterfly's sum and difference need only the carry/borrow correction (±(2^64 − p), which cannot wrap
-    /// because the twiddle product is canonical); one pass at the end makes every value canonical again.
+    /// because the twiddle product is canonical); the last stage also makes every value canonical again.
     @inlinable
     public func forward(_ elements: UnsafeMutableBufferPointer<FieldElement>) {
+        if forwardVectorised(elements) { return }
+        forwardPortable(elements)
+    }
+
+    /// The portable forward transform (and the reference the AVX2 kernel is tested against).
+    @inlinable
+    func forwardPortable(_ elements: UnsafeMutableBufferPointer<FieldElement>) {
         let epsilon = FieldElement.epsilon
         elements.withMemoryRebound(to: UInt64.self) { a in
             twiddles.withUnsafeBufferPointer { zetas in
                 var k = 1
                 var length = size >> 1
-                while length >= 1 {
+                while length >= 2 {
                     var start = 0
                     while start < size {
                         let zeta = zetas[k].value
@@ -85,16 +92,35 @@ public struct NegacyclicNTT: Sendable {
                     }
                     length >>= 1
                 }
+                // Last stage (length 1, twiddles N/2 … N − 1) with the canonical reduction folded in.
+                for pair in 0..<(size >> 1) {
+                    let zeta = zetas[(size >> 1) &+ pair].value
+                    let (high, low) = a[2 &* pair &+ 1].multipliedFullWidth(by: zeta)
+                    let t = FieldElement.reduce(high: high, low: low).value
+                    let u = a[2 &* pair]
+                    let (sum, carry) = u.addingReportingOverflow(t)
+                    let (difference, borrow) = u.subtractingReportingOverflow(t)
+                    a[2 &* pair] = FieldElement(sum &+ (carry ? epsilon : 0)).value
+                    a[2 &* pair &+ 1] = FieldElement(difference &- (borrow ? epsilon : 0)).value
+                }
             }
-            for i in 0..<size { a[i] = FieldElement(a[i]).value }
         }
     }
 
+    /// Gentleman–Sande stages on canonical values; the last stage (one block, twiddle ζ = inverseTwiddles[1])
+    /// folds in N^−1: a[j] = (u + v)·N^−1 and a[j + N/2] = (ζ·N^−1)·(u − v), which saves a separate scaling pass.
     @inlinable
     public func inverse(_ a: UnsafeMutableBufferPointer<FieldElement>) {
+        if inverseVectorised(a) { return }
+        inversePortable(a)
+    }
+
+    /// The portable inverse transform (and the reference the AVX2 kernel is tested against).
+    @inlinable
+    func inversePortable(_ a: UnsafeMutableBufferPointer<FieldElement>) {
         inverseTwiddles.withUnsafeBufferPointer { zetas in
             var length = 1
-            while length < size {
+            while length < size >> 1 {
                 var k = size / (length << 1)
                 var start = 0
                 while start < size {
@@ -110,7 +136,14 @@ public struct NegacyclicNTT: Sendable {
                 }
                 length <<= 1
             }
-            for i in 0..<size { a[i] = a[i] * sizeInverse }
+            let scale = sizeInverse
+            let scaledZeta = zetas[1] * sizeInverse
+            for j in 0..<length {
+                let u = a[j]
+                let v = a[j &+ length]
+                a[j] = scale * (u + v)
+                a[j &+ length] = scaledZeta * (u - v)
+            }
         }
     }
 

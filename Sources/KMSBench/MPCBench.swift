@@ -1,8 +1,9 @@
 import Algebra
 import Foundation
 import MPCProtocols
+import MPCTestSupport
 
-/// `kms-bench mpc [--open-count N] [--triples N]`: all parties in one process over the in-memory network.
+/// `kms-bench mpc [--open-count N] [--triples N] [--batch N] [--only open|small] [--no-bits]`: all parties in one process over the in-memory network.
 /// Robust open of N values at (4,1); triples/s and random bits/s at (4,1) and (13,4); rounds and bytes per triple.
 enum MPCBench {
     static func run(arguments: [String]) async throws {
@@ -12,10 +13,16 @@ enum MPCBench {
         }
         let openCount = option("--open-count", 1_000_000)
         let tripleCount = option("--triples", 200_000)
-        try await benchmarkOpen(n: 4, t: 1, count: openCount)
-        for (n, t) in [(4, 1), (13, 4)] {
+        let only = arguments.firstIndex(of: "--only").flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
+        if only == nil || only == "open" { try await benchmarkOpen(n: 4, t: 1, count: openCount) }
+        if only == "open" { return }
+        let sizes = only == "small" ? [(4, 1)] : [(4, 1), (13, 4)]
+        for (n, t) in sizes {
             let count = n == 4 ? tripleCount : max(1000, tripleCount / 50)
-            try await benchmarkTriplesAndBits(n: n, t: t, count: count)
+            try await benchmarkTriplesAndBits(
+                n: n, t: t, count: count, batchSize: n == 4 ? arguments.firstIndex(of: "--batch").map { _ in option("--batch", count) } : nil,
+                skipBits: arguments.contains("--no-bits")
+            )
         }
     }
 
@@ -56,13 +63,24 @@ enum MPCBench {
                      n, t, count, result.seconds, Double(count) / result.seconds / 1e6, result.meter.rounds, result.meter.bytesSent))
     }
 
-    static func benchmarkTriplesAndBits(n: Int, t: Int, count: Int) async throws {
+    static func benchmarkTriplesAndBits(n: Int, t: Int, count: Int, batchSize: Int? = nil, skipBits: Bool = false) async throws {
+        let batch = min(count, batchSize ?? count)
+        let batches = max(1, count / batch)
         let triples = try await allParties(n: n, t: t) { context in
-            try await BeaverTriples.generate(count: count, prss: try dealt(context.partyID, n, t), context: context, session: SessionID(2))
+            let prss = try dealt(context.partyID, n, t)
+            var excluded = Set<Int>()
+            var produced = 0
+            for index in 0..<batches {
+                produced += try await BeaverTriples.generate(
+                    count: batch, prss: prss, context: context, session: SessionID(2).child(UInt64(index)), excluded: &excluded
+                ).count
+            }
+            return produced
         }
-        print(String(format: "triples (%d,%d): %d in one batch in %.3f s = %.0f triples/s; %d rounds per batch, %.1f bytes sent per triple per party",
-                     n, t, count, triples.seconds, Double(count) / triples.seconds,
-                     triples.meter.rounds, Double(triples.meter.bytesSent) / Double(count)))
+        print(String(format: "triples (%d,%d): %d in %d batch(es) of %d in %.3f s = %.0f triples/s; %d rounds per batch, %.1f bytes sent per triple per party",
+                     n, t, triples.output, batches, batch, triples.seconds, Double(triples.output) / triples.seconds,
+                     triples.meter.rounds / batches, Double(triples.meter.bytesSent) / Double(triples.output)))
+        if skipBits { return }
         let bitCount = count / 2
         let bits = try await allParties(n: n, t: t) { context in
             let prss = try dealt(context.partyID, n, t)

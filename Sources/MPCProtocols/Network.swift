@@ -104,24 +104,32 @@ public struct PartyContext: Sendable {
 /// non-canonical values, so garbage from a corrupt party becomes a missing share (an erasure).
 public enum FieldCoding {
     public static func encode(_ values: [FieldElement]) -> [UInt8] {
-        var bytes = [UInt8](repeating: 0, count: values.count * 8)
-        bytes.withUnsafeMutableBytes { raw in
-            for (i, v) in values.enumerated() { raw.storeBytes(of: v.value.littleEndian, toByteOffset: i * 8, as: UInt64.self) }
+        [UInt8](unsafeUninitializedCapacity: values.count * 8) { raw, initialized in
+            values.withUnsafeBufferPointer { source in
+                let bytes = UnsafeMutableRawBufferPointer(raw)
+                for i in 0..<source.count {
+                    bytes.storeBytes(of: source[i].value.littleEndian, toByteOffset: i &* 8, as: UInt64.self)
+                }
+            }
+            initialized = values.count * 8
         }
-        return bytes
     }
 
+    /// The values, or nil if the length is wrong or a word is not a canonical field element.
     public static func decode(_ bytes: [UInt8]?, count: Int) -> [FieldElement]? {
         guard let bytes, bytes.count == count * 8 else { return nil }
-        var values = [FieldElement]()
-        values.reserveCapacity(count)
-        let ok = bytes.withUnsafeBytes { raw -> Bool in
-            for i in 0..<count {
-                let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self))
-                if word >= FieldElement.modulus { return false }
-                values.append(FieldElement(word))
+        var ok = true
+        let values = [FieldElement](unsafeUninitializedCapacity: count) { out, initialized in
+            bytes.withUnsafeBytes { raw in
+                var invalid: UInt64 = 0
+                for i in 0..<count {
+                    let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i &* 8, as: UInt64.self))
+                    invalid |= word >= FieldElement.modulus ? 1 : 0
+                    (out.baseAddress! + i).initialize(to: FieldElement(word))
+                }
+                ok = invalid == 0
             }
-            return true
+            initialized = count
         }
         return ok ? values : nil
     }

@@ -46,7 +46,17 @@ public actor PreprocessingPool {
         }
     }
 
+    deinit {
+        zeroize(&triples)
+        zeroize(&bits)
+    }
+
+    /// Stops background filling and wipes the triples and bits not handed out.
     public func stop() {
+        zeroize(&triples)
+        zeroize(&bits)
+        triples = []
+        bits = []
         filler?.cancel()
         fillerWake?.resume()
         fillerWake = nil
@@ -56,7 +66,9 @@ public actor PreprocessingPool {
     public func takeTriples(_ count: Int) async throws -> [BeaverTriple] {
         while triples.count < count { try await produceNext() }
         let taken = Array(triples.prefix(count))
-        triples.removeFirst(count)
+        let rest = Array(triples.dropFirst(count))
+        zeroize(&triples)  // removeFirst would leave the moved shares behind in the old storage
+        triples = rest
         wakeFiller()
         return taken
     }
@@ -64,7 +76,9 @@ public actor PreprocessingPool {
     public func takeBits(_ count: Int) async throws -> [FieldElement] {
         while bits.count < count { try await produceNext() }
         let taken = Array(bits.prefix(count))
-        bits.removeFirst(count)
+        let rest = Array(bits.dropFirst(count))
+        zeroize(&bits)
+        bits = rest
         wakeFiller()
         return taken
     }

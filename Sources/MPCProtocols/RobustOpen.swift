@@ -29,13 +29,13 @@ public enum RobustOpen {
         guard active.count >= degree + 1 + possibleErrors else {
             throw MPCError.tooFewShares(received: active.count, needed: degree + 1 + possibleErrors)
         }
-        var checker = FastPathChecker(active: active, degree: degree)
         var result = [FieldElement](repeating: .zero, count: count)
-        for index in 0..<count {
-            if let value = checker.value(index: index, columns: columns) {
-                result[index] = value
-                continue
-            }
+        var index = 0
+        while index < count {
+            // Fast path over the rest of the batch; stops at the first index whose shares disagree.
+            let checker = FastPathChecker(active: active, degree: degree)
+            index = checker.values(from: index, count: count, columns: columns, into: &result)
+            if index == count { break }
             guard active.count >= degree + 1 + 2 * possibleErrors else { throw MPCError.cheatingDetected(index: index) }
             let xs = active.map { FieldElement(UInt64($0)) }
             let ys = active.map { columns[$0 - 1]![index] }
@@ -46,7 +46,7 @@ public enum RobustOpen {
             let wrong = Set(zip(active, ys).filter { polynomial.evaluate(at: FieldElement(UInt64($0.0))) != $0.1 }.map(\.0))
             active.removeAll { wrong.contains($0) }
             possibleErrors = max(0, possibleErrors - wrong.count)
-            checker = FastPathChecker(active: active, degree: degree)
+            index += 1
         }
         return result
     }
@@ -67,16 +67,56 @@ struct FastPathChecker {
         weightsAtOthers = others.map { Polynomial.lagrangeCoefficients(xs: xs, at: FieldElement(UInt64($0))) }
     }
 
-    /// The value at 0 if all active shares of this index lie on one polynomial, else nil.
-    @inline(__always)
-    func value(index: Int, columns: [[FieldElement]?]) -> FieldElement? {
-        for (other, weights) in zip(others, weightsAtOthers) {
-            var predicted = FieldElement.zero
-            for (party, weight) in zip(basis, weights) { predicted += weight * columns[party - 1]![index] }
-            if predicted != columns[other - 1]![index] { return nil }
+    /// Writes the value at 0 of every index from `start` on while all active shares of the index lie on one
+    /// polynomial; returns the first index where they do not (or `count`). Works on raw pointers to the columns:
+    /// this loop is the honest-case cost of every robust open.
+    func values(from start: Int, count: Int, columns: [[FieldElement]?], into result: inout [FieldElement]) -> Int {
+        let basisColumns = basis.map { columns[$0 - 1]! }
+        let otherColumns = others.map { columns[$0 - 1]! }
+        let basisCount = basis.count
+        let otherCount = others.count
+        // Row-major weights: weightsAtOthers[o][b] at o · basisCount + b.
+        let flatWeights = weightsAtOthers.flatMap { $0 }
+        return withPointers(basisColumns) { basisPointers in
+            withPointers(otherColumns) { otherPointers in
+                flatWeights.withUnsafeBufferPointer { weights in
+                    weightsAtZero.withUnsafeBufferPointer { zeroWeights in
+                        result.withUnsafeMutableBufferPointer { out in
+                            var index = start
+                            while index < count {
+                                for o in 0..<otherCount {
+                                    var predicted = FieldElement.zero
+                                    for b in 0..<basisCount {
+                                        predicted += weights[o &* basisCount &+ b] * basisPointers[b][index]
+                                    }
+                                    if predicted != otherPointers[o][index] { return index }
+                                }
+                                var value = FieldElement.zero
+                                for b in 0..<basisCount { value += zeroWeights[b] * basisPointers[b][index] }
+                                out[index] = value
+                                index &+= 1
+                            }
+                            return count
+                        }
+                    }
+                }
+            }
         }
-        var value = FieldElement.zero
-        for (party, weight) in zip(basis, weightsAtZero) { value += weight * columns[party - 1]![index] }
-        return value
     }
+}
+
+/// Calls `body` with base pointers of every array (kept alive for the call).
+private func withPointers<R>(
+    _ arrays: [[FieldElement]], _ body: ([UnsafePointer<FieldElement>]) -> R
+) -> R {
+    func recurse(_ i: Int, _ pointers: inout [UnsafePointer<FieldElement>]) -> R {
+        if i == arrays.count { return body(pointers) }
+        return arrays[i].withUnsafeBufferPointer { buffer in
+            pointers.append(buffer.baseAddress ?? UnsafePointer(bitPattern: 8)!)
+            return recurse(i + 1, &pointers)
+        }
+    }
+    var pointers: [UnsafePointer<FieldElement>] = []
+    pointers.reserveCapacity(arrays.count)
+    return recurse(0, &pointers)
 }

@@ -4,15 +4,20 @@ import Testing
 
 /// Runs Python's hashlib (an independent FIPS 202 implementation) and returns its hex output.
 private func hashlib(_ expression: String) throws -> String {
+    try python("import hashlib,sys; print(\(expression))", requirement: "python3 with hashlib")
+}
+
+/// Runs a Python snippet and returns its trimmed standard output.
+private func python(_ program: String, requirement: String) throws -> String {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", "import hashlib,sys; print(\(expression))"]
+    process.arguments = ["python3", "-c", program]
     let pipe = Pipe()
     process.standardOutput = pipe
     try process.run()
     process.waitUntilExit()
     let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    #expect(process.terminationStatus == 0, "python3 with hashlib is required for the Keccak oracle")
+    #expect(process.terminationStatus == 0, "\(requirement) is required for the Keccak oracle")
     return output.trimmingCharacters(in: .whitespacesAndNewlines)
 }
 
@@ -52,5 +57,45 @@ private func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x"
             (0..<8).reduce(UInt64(0)) { $0 | UInt64(bytes[offset + $1]) << (8 * UInt64($1)) }
         }
         #expect(words == streamA)
+    }
+
+    /// TurboSHAKE128 (RFC 9861) against pycryptodome's independent implementation (installed with eth-account),
+    /// on lengths around the 168-byte rate and several domain bytes.
+    @Test func turboShake128MatchesPycryptodome() throws {
+        for (length, domain) in [(0, 0x1F), (1, 0x1F), (167, 0x0B), (168, 0x1F), (169, 0x01), (400, 0x7F)] {
+            let message = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 13 &+ 5) }
+            let literal = "bytes([" + message.map(String.init).joined(separator: ",") + "])"
+            var turbo = TurboSHAKE128(domain: UInt8(domain))
+            turbo.absorb(message)
+            let expected = try python(
+                "from Crypto.Hash import TurboSHAKE128; h = TurboSHAKE128.new(domain=\(domain)); "
+                    + "h.update(\(literal)); print(h.read(400).hex())",
+                requirement: "python3 with pycryptodome (Crypto.Hash.TurboSHAKE128)"
+            )
+            #expect(hex(turbo.squeeze(count: 400)) == expected, "length \(length), domain \(domain)")
+        }
+    }
+
+    /// The PRSS stream: `fill` returns exactly the words `next()` would, across rate-block boundaries.
+    @Test func fastSeededGeneratorFillMatchesNextAndTurboShake() {
+        var a = FastSeededGenerator(seed: [9, 8, 7], domain: "prss")
+        var b = FastSeededGenerator(seed: [9, 8, 7], domain: "prss")
+        var filled = [UInt64](repeating: 0, count: 7)
+        var viaFill = [UInt64]()
+        for size in [7, 1, 5, 0, 3, 7, 2] {  // 25 words: crosses the 21-word block boundary
+            filled.withUnsafeMutableBufferPointer { b.fill(UnsafeMutableBufferPointer(rebasing: $0[0..<size])) }
+            viaFill += filled.prefix(size)
+        }
+        let viaNext = (0..<viaFill.count).map { _ in a.next() }
+        #expect(viaFill == viaNext)
+        var turbo = TurboSHAKE128(domain: 0x1F)
+        turbo.absorb(Array("prss".utf8) + [0, 9, 8, 7])
+        let bytes = turbo.squeeze(count: viaNext.count * 8)
+        let words = stride(from: 0, to: bytes.count, by: 8).map { offset in
+            (0..<8).reduce(UInt64(0)) { $0 | UInt64(bytes[offset + $1]) << (8 * UInt64($1)) }
+        }
+        #expect(words == viaNext)
+        var c = FastSeededGenerator(seed: [9, 8, 7], domain: "other")
+        #expect((0..<4).map { _ in c.next() } != Array(viaNext.prefix(4)))
     }
 }

@@ -49,4 +49,29 @@ private func schoolbookNegacyclic(_ a: [FieldElement], _ b: [FieldElement]) -> [
         #expect(product[0] == -a[size - 1])
         #expect(Array(product[1...]) == Array(a[..<(size - 1)]))
     }
+
+    /// The AVX2 kernels (when this CPU has them) give exactly the portable transforms, on random inputs and on
+    /// inputs crowded at the top of the field where the lazy corrections carry and borrow.
+    @Test(arguments: [8, 16, 512, 2048, 1 << 14])
+    func vectorisedTransformsMatchPortable(size: Int) throws {
+        let ntt = NegacyclicNTT(size: size)
+        var rng = SeededGenerator(seed: [UInt8(size.trailingZeroBitCount)], domain: "test.ntt.avx2")
+        for round in 0..<20 {
+            let input = (0..<size).map { _ -> FieldElement in
+                round % 2 == 0 ? FieldElement.random(using: &rng)
+                    : FieldElement(FieldElement.modulus &- 1 &- rng.next() % 4)
+            }
+            var portable = input
+            portable.withUnsafeMutableBufferPointer { ntt.forwardPortable($0) }
+            var vectorised = input
+            let ran = vectorised.withUnsafeMutableBufferPointer { ntt.forwardVectorised($0) }
+            #expect(ran == goldilocksHasAVX2)
+            if ran { #expect(vectorised == portable) }
+            var portableInverse = input
+            portableInverse.withUnsafeMutableBufferPointer { ntt.inversePortable($0) }
+            var vectorisedInverse = input
+            _ = vectorisedInverse.withUnsafeMutableBufferPointer { ntt.inverseVectorised($0) }
+            if ran { #expect(vectorisedInverse == portableInverse) }
+        }
+    }
 }

@@ -5,7 +5,7 @@ import Testing
 @Suite struct BeaverMultiplicationTests {
     @Test(arguments: Adversary.allCases)
     func multiplicationIsCorrect(adversary: Adversary) async throws {
-        for (n, t) in settings + (adversary == .equivocating ? [(13, 4)] : []) {
+        for (n, t) in settingsWithSmoke {
             var rng = SeededGenerator(seed: [UInt8(n)], domain: "test.multiply")
             let count = 10
             let x = (0..<count).map { _ in FieldElement.random(using: &rng) }

@@ -7,7 +7,7 @@ import Testing
     /// lead to agreement on a dispute, exclusion of the cheaters and a redone batch.
     @Test(arguments: Adversary.allCases)
     func triplesAreCorrectUnderAdversary(adversary: Adversary) async throws {
-        for (n, t) in settings + (adversary == .allHonest || adversary == .equivocating ? [(13, 4)] : []) {
+        for (n, t) in settingsWithSmoke {
             let count = n == 13 ? 3 : 12
             let outputs = try await runParties(n: n, t: t, adversary: adversary) { context, isCorrupt in
                 let prss = try dealtPRSS(party: context.partyID, n: n, t: t, wrong: isCorrupt && adversary == .differentValue)

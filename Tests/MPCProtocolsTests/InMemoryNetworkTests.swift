@@ -1,6 +1,7 @@
 import Algebra
 import Testing
 @testable import MPCProtocols
+import MPCTestSupport
 
 @Suite struct InMemoryNetworkTests {
     private func roundTrip(_ fault: NetworkFault?, to receiver: Int = 2) async throws -> [UInt8]? {

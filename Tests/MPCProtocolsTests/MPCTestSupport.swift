@@ -1,5 +1,6 @@
 import Algebra
 @testable import MPCProtocols
+import MPCTestSupport
 
 /// The adversaries every protocol is tested against (issue 3 acceptance).
 enum Adversary: String, CaseIterable, CustomStringConvertible {
@@ -17,6 +18,8 @@ enum Adversary: String, CaseIterable, CustomStringConvertible {
 }
 
 let settings: [(n: Int, t: Int)] = [(4, 1), (7, 2)]
+/// `settings` plus the (13, 4) smoke test every protocol runs against every adversary (small batches).
+let settingsWithSmoke: [(n: Int, t: Int)] = settings + [(13, 4)]
 
 /// Runs `body` for every party over one in-memory hub with the adversary's network faults applied and
 /// returns the honest parties' outputs (corrupt parties run the same code over a faulty network, or, for

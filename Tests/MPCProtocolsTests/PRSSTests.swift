@@ -1,6 +1,7 @@
 import Algebra
 import Testing
 @testable import MPCProtocols
+import MPCTestSupport
 
 @Suite struct PRSSTests {
     @Test(arguments: [(4, 1), (7, 2), (13, 4)])
@@ -29,7 +30,7 @@ import Testing
 
     @Test(arguments: [Adversary.allHonest, .silent])
     func setupGivesConsistentKeys(adversary: Adversary) async throws {
-        for (n, t) in settings {
+        for (n, t) in settingsWithSmoke {
             let outputs = try await runParties(n: n, t: t, adversary: adversary, timeout: .seconds(20)) { context, _ in
                 var rng = SecureRandom()
                 let prss = try await PRSSSetup.run(context: context, session: SessionID(7), using: &rng)
@@ -43,32 +44,45 @@ import Testing
         }
     }
 
-    @Test func setupDetectsAnEquivocatingDealer() async throws {
-        // Party 1 deals every subset it leads; equivocating sends other keys to even parties.
-        let outputs = try await runParties(n: 4, t: 1, adversary: .allHonest) { context, _ in
+    /// Garbage keys and digests from t corrupt parties are detected by every honest party (the setup fails with
+    /// `setupInconsistent` and is rerun: detection, not correction — docs/MPC.md), at (4, 1) and (13, 4).
+    @Test(arguments: [(4, 1), (13, 4)])
+    func setupDetectsGarbage(n: Int, t: Int) async throws {
+        let outputs = try await runParties(n: n, t: t, adversary: .garbage) { context, _ in
             var rng = SecureRandom()
-            return try? await PRSSSetup.run(context: context, session: SessionID(8), using: &rng)
+            do {
+                _ = try await PRSSSetup.run(context: context, session: SessionID(9), using: &rng)
+                return false
+            } catch MPCError.setupInconsistent {
+                return true
+            }
         }
-        #expect(outputs.count == 4)
-        let hub = InMemoryHub(partyCount: 4)
+        #expect(outputs.count == n - t)
+        #expect(outputs.values.allSatisfy { $0 }, "every honest party must detect the garbage at (\(n),\(t))")
+    }
+
+    /// An equivocating dealer (party 1, other keys to even parties) is detected, at (4, 1) and at (13, 4).
+    @Test(arguments: [(4, 1), (13, 4)])
+    func setupDetectsAnEquivocatingDealer(n: Int, t: Int) async throws {
+        let hub = InMemoryHub(partyCount: n)
         await hub.inject(.equivocate, party: 1, round: 0)
         let results = await withTaskGroup(of: Bool.self) { group in
-            for party in 2...4 {
+            for party in 2...n {
                 group.addTask {
                     var rng = SecureRandom()
-                    let context = try! PartyContext(network: hub.endpoint(party), threshold: 1, timeout: .seconds(20))
+                    let context = try! PartyContext(network: hub.endpoint(party), threshold: t, timeout: .seconds(20))
                     return (try? await PRSSSetup.run(context: context, session: SessionID(8), using: &rng)) == nil
                 }
             }
             group.addTask {
                 var rng = SecureRandom()
-                let context = try! PartyContext(network: hub.endpoint(1), threshold: 1, timeout: .seconds(20))
+                let context = try! PartyContext(network: hub.endpoint(1), threshold: t, timeout: .seconds(20))
                 _ = try? await PRSSSetup.run(context: context, session: SessionID(8), using: &rng)
                 return false
             }
             return await group.reduce(into: [Bool]()) { $0.append($1) }
         }
-        #expect(results.contains(true), "some honest party must detect the equivocation")
+        #expect(results.contains(true), "some honest party must detect the equivocation at (\(n),\(t))")
     }
 }
 

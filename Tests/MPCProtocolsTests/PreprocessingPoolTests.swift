@@ -5,7 +5,7 @@ import Testing
 @Suite struct PreprocessingPoolTests {
     @Test(arguments: Adversary.allCases)
     func poolHandsOutMatchingTriplesAndBits(adversary: Adversary) async throws {
-        for (n, t) in settings {
+        for (n, t) in settingsWithSmoke {
             let outputs = try await runParties(n: n, t: t, adversary: adversary) { context, isCorrupt in
                 let prss = try dealtPRSS(party: context.partyID, n: n, t: t, wrong: isCorrupt && adversary == .differentValue)
                 let pool = PreprocessingPool(
@@ -16,6 +16,8 @@ import Testing
                 let triples = try await pool.takeTriples(20)  // more than one batch
                 let bits = try await pool.takeBits(6)
                 await pool.stop()
+                let left = (await pool.availableTriples, await pool.availableBits)
+                #expect(left == (0, 0), "stop wipes what is left")
                 #expect(await pool.batchesProduced >= 3)
                 if adversary == .garbage && !isCorrupt {
                     #expect(await pool.excluded == Set(adversary.corruptParties(n: n, t: t)), "cheaters caught once, then excluded")

@@ -5,7 +5,7 @@ import Testing
 @Suite struct RandomBitsTests {
     @Test(arguments: Adversary.allCases)
     func bitsAreBitsAndHonestAgree(adversary: Adversary) async throws {
-        for (n, t) in settings + (adversary == .silent ? [(13, 4)] : []) {
+        for (n, t) in settingsWithSmoke {
             let count = 24
             let triples = try await runParties(n: n, t: t, adversary: .allHonest) { context, _ in
                 try await BeaverTriples.generate(

@@ -1,4 +1,5 @@
 import Algebra
+import MPCProtocols
 
 /// A fault the in-memory network applies to the messages one party sends (in one round or all rounds).
 public enum NetworkFault: Sendable, Hashable {

@@ -1,0 +1,38 @@
+import CGoldilocks
+
+/// Whether this CPU runs CGoldilocks' AVX2 kernels (checked once).
+let goldilocksHasAVX2 = goldilocks_has_avx2() != 0
+
+extension NegacyclicNTT {
+    /// Runs the forward transform with the AVX2 kernel when the CPU has AVX2 and N ≥ 8 (same twiddles, same
+    /// lazy-reduction bounds, same canonical bit-reversed output as `forwardPortable`); false when it did not.
+    @usableFromInline
+    func forwardVectorised(_ elements: UnsafeMutableBufferPointer<FieldElement>) -> Bool {
+        guard goldilocksHasAVX2, size >= 8 else { return false }
+        precondition(elements.count == size, "NTT input has \(elements.count) coefficients, expected \(size)")
+        elements.withMemoryRebound(to: UInt64.self) { values in
+            twiddles.withUnsafeBufferPointer { zetas in
+                zetas.withMemoryRebound(to: UInt64.self) { raw in
+                    goldilocks_ntt_forward_avx2(values.baseAddress!, raw.baseAddress!, size)
+                }
+            }
+        }
+        return true
+    }
+
+    /// Runs the inverse transform (with the 1/N scaling) with the AVX2 kernel when available; false when not.
+    @usableFromInline
+    func inverseVectorised(_ elements: UnsafeMutableBufferPointer<FieldElement>) -> Bool {
+        guard goldilocksHasAVX2, size >= 8 else { return false }
+        precondition(elements.count == size, "NTT input has \(elements.count) values, expected \(size)")
+        let scaledZeta = (inverseTwiddles[1] * sizeInverse).value
+        elements.withMemoryRebound(to: UInt64.self) { values in
+            inverseTwiddles.withUnsafeBufferPointer { zetas in
+                zetas.withMemoryRebound(to: UInt64.self) { raw in
+                    goldilocks_ntt_inverse_avx2(values.baseAddress!, raw.baseAddress!, size, sizeInverse.value, scaledZeta)
+                }
+            }
+        }
+        return true
+    }
+}
