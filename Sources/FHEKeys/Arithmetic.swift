@@ -19,13 +19,14 @@ enum Arithmetic {
     /// The remainder X − q·p = (X mod 2^64) + q·(2^32 − 1) decides the correction.
     @inline(__always)
     static func roundScaleFast(_ v: UInt64, bits: Int) -> UInt64 {
-        let high = v >> UInt64(64 - bits)
-        let low = v << UInt64(bits)
+        // Masking shifts (&>>, &<<): 1 ≤ bits ≤ 31, and Swift's checked shifts would branch in this hot path.
+        let high = v &>> UInt64(64 - bits)
+        let low = v &<< UInt64(bits)
         let (sum, carry) = low.addingReportingOverflow(p >> 1)
         var q = high &+ (carry ? 1 : 0)
-        let (remainder, overflow) = sum.addingReportingOverflow((q << 32) &- q)
-        if overflow || remainder >= p { q &+= 1 }
-        return q & ((1 << UInt64(bits)) - 1)
+        let (remainder, overflow) = sum.addingReportingOverflow((q &<< 32) &- q)
+        q &+= (overflow ? 1 : 0) | (remainder >= p ? 1 : 0)
+        return q & ((1 &<< UInt64(bits)) &- 1)
     }
 
     /// g_j = round(p / 2^(baseLog·j)): the gadget value of level j (1-based, level 1 most significant).
