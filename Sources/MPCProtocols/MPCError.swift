@@ -6,8 +6,6 @@ public enum MPCError: Error, Sendable, Equatable, CustomStringConvertible {
     case decodingFailed(index: Int)
     /// Shares of a degree-2t sharing disagree and n is too small to correct them (error detected, no output).
     case cheatingDetected(index: Int)
-    /// The one-time PRSS key setup saw members of a subset with different keys.
-    case setupInconsistent(String)
     /// A parameter is out of range (n, t, party id, batch length).
     case invalidParameters(String)
     /// A message could not be decoded.
@@ -18,7 +16,6 @@ public enum MPCError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .tooFewShares(received, needed): "robust open: \(received) usable shares, \(needed) needed"
         case let .decodingFailed(index): "robust open: no degree-t polynomial within t errors at batch index \(index)"
         case let .cheatingDetected(index): "degree-2t open: inconsistent shares at batch index \(index) (cheating detected)"
-        case let .setupInconsistent(message): "PRSS setup inconsistent: \(message)"
         case let .invalidParameters(message): "invalid MPC parameters: \(message)"
         case let .malformedMessage(from): "malformed message from party \(from)"
         }

@@ -1,11 +1,17 @@
 import Algebra
 
-/// The one-time key agreement behind PRSS: for every subset A of n − t parties, its smallest member draws a
-/// 32-byte key and sends it to the other members (round 0); then every member sends the SHA3-256 of each key it
-/// holds to the other members of that subset (round 1) and checks they agree. A silent or malformed dealer's
-/// key is replaced by a public default (the dealer is corrupt, so that subset's key is known to the adversary
-/// anyway and secrecy rests on the all-honest subset); a mismatch (equivocation) fails the setup, which the
-/// operator reruns: it is not guaranteed-output (docs/MPC.md).
+/// The one-time key agreement behind PRSS, with guaranteed output for n > 3t:
+/// 1. for every subset A of n − t parties, its smallest member draws a 32-byte key and sends it to the other
+///    members (round 0; a silent or malformed dealer's key is replaced by a public default);
+/// 2. every member sends the SHA3-256 of each key it holds to every party (round 1);
+/// 3. each party votes, per subset, whether all members' digests arrived and agree (and match its own key);
+///    one Byzantine agreement per subset, run side by side, decides between the dealt key and the public
+///    default (rounds 2 …).
+/// If two honest members held different keys, every honest party sees both digests and votes no, so by
+/// validity the subset falls back to the default; an agreed yes therefore means all honest members hold the
+/// same key. The all-honest subset (the one PRSS secrecy rests on) always gets its dealt key: every honest party
+/// votes yes. A subset whose dealer or member is corrupt may fall back to the public default, which is harmless
+/// since the adversary knows that subset's key anyway (Cramer, Damgård & Ishai, TCC 2005, §3).
 public enum PRSSSetup {
     public static func run<G: RandomNumberGenerator>(
         context: PartyContext, session: SessionID, using generator: inout G
@@ -27,23 +33,35 @@ public enum PRSSSetup {
             if let message = received[dealer - 1], message.count == expected.count * 32 {
                 keys[index] = Array(message[(position * 32)..<(position * 32 + 32)])
             } else {
-                keys[index] = SHA3_256.hash(Array("kms.prss.default.\(index)".utf8))
+                keys[index] = defaultKey(subset: index)
             }
         }
         let held = keys
-        let digests = try await context.exchange(session: session, round: 1) { party in
-            all.indices.filter { all[$0].contains(me) && all[$0].contains(party) }.flatMap { SHA3_256.hash(held[$0]!) }
-        }
-        for party in 1...n where party != me {
-            let shared = all.indices.filter { all[$0].contains(me) && all[$0].contains(party) }
-            guard let message = digests[party - 1], message.count == shared.count * 32 else { continue }
-            for (position, index) in shared.enumerated()
-            where Array(message[(position * 32)..<(position * 32 + 32)]) != SHA3_256.hash(held[index]!) {
-                // A silent dealer's default key is public: only a dealer that equivocated reaches here.
-                throw MPCError.setupInconsistent("party \(party) holds a different key for subset \(all[index])")
+        let mySubsets = all.indices.filter { all[$0].contains(me) }
+        let digests = try await context.broadcast(mySubsets.flatMap { SHA3_256.hash(held[$0]!) },
+                                                  session: session, round: 1)
+        // Per subset, the digest each member reported (nil: missing or malformed message).
+        var reported = [[Int: [UInt8]]](repeating: [:], count: all.count)
+        for party in 1...n {
+            let subsets = all.indices.filter { all[$0].contains(party) }
+            guard let message = digests[party - 1], message.count == subsets.count * 32 else { continue }
+            for (position, index) in subsets.enumerated() {
+                reported[index][party] = Array(message[(position * 32)..<(position * 32 + 32)])
             }
         }
-        let mine = all.indices.filter { all[$0].contains(me) }.map { keys[$0]! }
+        let votes: [Bool] = all.indices.map { index in
+            let members = all[index]
+            guard let first = reported[index][members[0]] else { return false }
+            if let own = held[index], SHA3_256.hash(own) != first { return false }
+            return members.allSatisfy { reported[index][$0] == first }
+        }
+        let agreed = try await ByzantineAgreement.agree(votes, context: context, session: session.child(2))
+        let mine = mySubsets.map { agreed[$0] ? keys[$0]! : defaultKey(subset: $0) }
         return try PRSS(partyID: me, partyCount: n, threshold: t, keys: mine)
+    }
+
+    /// The public key a subset falls back to when its dealer is silent or the members could not agree.
+    static func defaultKey(subset index: Int) -> [UInt8] {
+        SHA3_256.hash(Array("kms.prss.default.\(index)".utf8))
     }
 }
