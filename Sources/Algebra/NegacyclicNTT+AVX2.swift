@@ -8,29 +8,30 @@ extension NegacyclicNTT {
     /// lazy-reduction bounds, same canonical bit-reversed output as `forwardPortable`); false when it did not.
     @usableFromInline
     func forwardVectorised(_ elements: UnsafeMutableBufferPointer<FieldElement>) -> Bool {
-        guard goldilocksHasAVX2, size >= 8 else { return false }
-        precondition(elements.count == size, "NTT input has \(elements.count) coefficients, expected \(size)")
-        elements.withMemoryRebound(to: UInt64.self) { values in
-            twiddles.withUnsafeBufferPointer { zetas in
-                zetas.withMemoryRebound(to: UInt64.self) { raw in
-                    goldilocks_ntt_forward_avx2(values.baseAddress!, raw.baseAddress!, size)
-                }
-            }
+        runKernel(on: elements, twiddles: twiddles) { values, zetas in
+            goldilocks_ntt_forward_avx2(values, zetas, size)
         }
-        return true
     }
 
     /// Runs the inverse transform (with the 1/N scaling) with the AVX2 kernel when available; false when not.
     @usableFromInline
     func inverseVectorised(_ elements: UnsafeMutableBufferPointer<FieldElement>) -> Bool {
+        runKernel(on: elements, twiddles: inverseTwiddles) { values, zetas in
+            goldilocks_ntt_inverse_avx2(values, zetas, size, sizeInverse.value, scaledLastInverseTwiddle.value)
+        }
+    }
+
+    /// Hands `kernel` the values and twiddles as raw words (FieldElement is one canonical UInt64), if the CPU
+    /// has AVX2 and N ≥ 8; false otherwise.
+    private func runKernel(
+        on elements: UnsafeMutableBufferPointer<FieldElement>, twiddles: [FieldElement],
+        _ kernel: (UnsafeMutablePointer<UInt64>, UnsafePointer<UInt64>) -> Void
+    ) -> Bool {
         guard goldilocksHasAVX2, size >= 8 else { return false }
         precondition(elements.count == size, "NTT input has \(elements.count) values, expected \(size)")
-        let scaledZeta = (inverseTwiddles[1] * sizeInverse).value
         elements.withMemoryRebound(to: UInt64.self) { values in
-            inverseTwiddles.withUnsafeBufferPointer { zetas in
-                zetas.withMemoryRebound(to: UInt64.self) { raw in
-                    goldilocks_ntt_inverse_avx2(values.baseAddress!, raw.baseAddress!, size, sizeInverse.value, scaledZeta)
-                }
+            twiddles.withUnsafeBufferPointer { zetas in
+                zetas.withMemoryRebound(to: UInt64.self) { kernel(values.baseAddress!, $0.baseAddress!) }
             }
         }
         return true

@@ -10,6 +10,8 @@ public struct NegacyclicNTT: Sendable {
     /// (ψ^bitreverse(i))^−1.
     @usableFromInline let inverseTwiddles: [FieldElement]
     @usableFromInline let sizeInverse: FieldElement
+    /// inverseTwiddles[1]·N^−1: the last inverse stage's twiddle with the 1/N scaling folded in.
+    @usableFromInline let scaledLastInverseTwiddle: FieldElement
 
     public init(size: Int) {
         precondition(size >= 2 && size <= 1 << 16 && size & (size - 1) == 0, "NTT size must be 2^k, 2 ≤ N ≤ 65536")
@@ -31,6 +33,7 @@ public struct NegacyclicNTT: Sendable {
         self.twiddles = twiddles
         self.inverseTwiddles = inverseTwiddles
         self.sizeInverse = FieldElement(UInt64(size)).inverse()!
+        self.scaledLastInverseTwiddle = inverseTwiddles[1] * sizeInverse
     }
 
     static func bitReverse(_ value: Int, bits: Int) -> Int {
@@ -137,7 +140,7 @@ public struct NegacyclicNTT: Sendable {
                 length <<= 1
             }
             let scale = sizeInverse
-            let scaledZeta = zetas[1] * sizeInverse
+            let scaledZeta = scaledLastInverseTwiddle
             for j in 0..<length {
                 let u = a[j]
                 let v = a[j &+ length]

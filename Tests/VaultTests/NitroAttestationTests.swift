@@ -97,6 +97,15 @@ import X509
     static let pcrs: [Int: [UInt8]] = [0: Array(repeating: 0xA0, count: 48), 1: Array(repeating: 0xA1, count: 48),
                                        2: Array(repeating: 0xA2, count: 48), 8: Array(repeating: 0x08, count: 48)]
 
+    /// Why `verify` refused `document` under `root`, `expectedPCRs` and `nonce` at `now` (nil: accepted).
+    static func verifyRejection(_ document: [UInt8], root: Certificate, expectedPCRs: [Int: [UInt8]] = [:],
+                                nonce: [UInt8]? = nil) async -> String? {
+        await rejection {
+            _ = try await NitroAttestation.verify(document, policy: .init(root: root, expectedPCRs: expectedPCRs),
+                                                  expectedNonce: nonce, now: now)
+        }
+    }
+
     static func rejection(_ body: () async throws -> Void) async -> String? {
         do { try await body(); return nil } catch let error as VaultError {
             if case .attestationRejected(let reason) = error { return reason }
@@ -121,10 +130,7 @@ import X509
     @Test func anotherRootIsRefused() async throws {
         let ca = try TestCA(now: Self.now), other = try TestCA(now: Self.now)
         let document = try ca.sign(payload: ca.payload(timestamp: Self.now, pcrs: Self.pcrs, nonce: nil))
-        let reason = await Self.rejection {
-            _ = try await NitroAttestation.verify(document, policy: .init(root: other.root, expectedPCRs: [:]),
-                                                  expectedNonce: nil, now: Self.now)
-        }
+        let reason = await Self.verifyRejection(document, root: other.root)
         #expect(reason?.contains("certificate chain") == true, "\(reason ?? "accepted")")
     }
 
@@ -134,16 +140,10 @@ import X509
         for index in [0, 2, 8] {
             var expected = Self.pcrs[index]!
             expected[Int.random(in: 0..<48)] ^= 0x01
-            let reason = await Self.rejection {
-                _ = try await NitroAttestation.verify(document, policy: .init(root: ca.root, expectedPCRs: [index: expected]),
-                                                      expectedNonce: nil, now: Self.now)
-            }
+            let reason = await Self.verifyRejection(document, root: ca.root, expectedPCRs: [index: expected])
             #expect(reason?.contains("PCR\(index)") == true, "\(reason ?? "accepted")")
         }
-        let missing = await Self.rejection {
-            _ = try await NitroAttestation.verify(document, policy: .init(root: ca.root, expectedPCRs: [4: Self.pcrs[0]!]),
-                                                  expectedNonce: nil, now: Self.now)
-        }
+        let missing = await Self.verifyRejection(document, root: ca.root, expectedPCRs: [4: Self.pcrs[0]!])
         #expect(missing?.contains("PCR4") == true)
     }
 
@@ -151,10 +151,7 @@ import X509
         let ca = try TestCA(now: Self.now)
         for (issued, word) in [(Self.now - 301, "stale"), (Self.now - 7200, "stale"), (Self.now + 120, "future")] {
             let document = try ca.sign(payload: ca.payload(timestamp: issued, pcrs: Self.pcrs, nonce: nil))
-            let reason = await Self.rejection {
-                _ = try await NitroAttestation.verify(document, policy: .init(root: ca.root, expectedPCRs: [:]),
-                                                      expectedNonce: nil, now: Self.now)
-            }
+            let reason = await Self.verifyRejection(document, root: ca.root)
             #expect(reason?.contains(word) == true, "\(reason ?? "accepted")")
         }
     }
@@ -164,10 +161,7 @@ import X509
         let nonce = TestSupport.randomBytes(16)
         for documentNonce in [TestSupport.randomBytes(16), nil] as [[UInt8]?] {
             let document = try ca.sign(payload: ca.payload(timestamp: Self.now, pcrs: Self.pcrs, nonce: documentNonce))
-            let reason = await Self.rejection {
-                _ = try await NitroAttestation.verify(document, policy: .init(root: ca.root, expectedPCRs: [:]),
-                                                      expectedNonce: nonce, now: Self.now)
-            }
+            let reason = await Self.verifyRejection(document, root: ca.root, nonce: nonce)
             #expect(reason?.contains("nonce") == true, "\(reason ?? "accepted")")
         }
     }

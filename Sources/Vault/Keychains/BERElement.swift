@@ -67,12 +67,20 @@ struct BERElement: Sendable, Equatable {
         return bytes.reduce(0) { $0 << 8 | Int($1) }
     }
 
+    /// Reads elements from `bytes[offset..<end]`; a definite-length constructed element narrows `end` for its
+    /// children instead of copying its content.
     private struct Reader {
         let bytes: [UInt8]
         var offset = 0
+        var end: Int
+
+        init(bytes: [UInt8]) {
+            self.bytes = bytes
+            end = bytes.count
+        }
 
         mutating func byte() throws(BERError) -> UInt8 {
-            guard offset < bytes.count else { throw .truncated }
+            guard offset < end else { throw .truncated }
             defer { offset += 1 }
             return bytes[offset]
         }
@@ -97,7 +105,7 @@ struct BERElement: Sendable, Equatable {
                 guard constructed else { throw .malformed("indefinite length on a primitive element") }
                 var children: [BERElement] = []
                 while true {
-                    guard offset + 2 <= bytes.count else { throw .truncated }
+                    guard offset + 2 <= end else { throw .truncated }
                     if bytes[offset] == 0, bytes[offset + 1] == 0 { offset += 2; break }
                     children.append(try element(depth: depth + 1))
                 }
@@ -110,17 +118,18 @@ struct BERElement: Sendable, Equatable {
                 length = 0
                 for _ in 0..<count { length = length << 8 | Int(try byte()) }
             }
-            guard length <= bytes.count - offset else { throw .truncated }
-            let end = offset + length
+            guard length <= end - offset else { throw .truncated }
+            let contentEnd = offset + length
             if !constructed {
-                defer { offset = end }
+                defer { offset = contentEnd }
                 return BERElement(tagClass: tagClass, tagNumber: number, isConstructed: false,
-                                  bytes: Array(bytes[offset..<end]), children: [])
+                                  bytes: Array(bytes[offset..<contentEnd]), children: [])
             }
+            let outerEnd = end
+            end = contentEnd
+            defer { end = outerEnd }
             var children: [BERElement] = []
-            var inner = Reader(bytes: Array(bytes[offset..<end]))
-            while inner.offset < inner.bytes.count { children.append(try inner.element(depth: depth + 1)) }
-            offset = end
+            while offset < contentEnd { children.append(try element(depth: depth + 1)) }
             return BERElement(tagClass: tagClass, tagNumber: number, isConstructed: true, bytes: [], children: children)
         }
     }
