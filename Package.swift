@@ -39,7 +39,7 @@ let package = Package(
         // -O3: at SwiftPM's -O2 clang leaves the NTT kernels about 25 % slower (measured, docs/BENCHMARKS.md).
         .target(name: "CGoldilocks", cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "Algebra", dependencies: ["CGoldilocks"]),
-        .target(name: "FHEKeys", dependencies: ["Algebra"]),
+        .target(name: "FHEKeys", dependencies: ["Algebra", "CGoldilocks"]),
         .target(name: "MPCProtocols", dependencies: ["Algebra", "FHEKeys"]),
         // The fault-injecting in-memory network: for tests and in-process benchmarks only, never for the server.
         .target(name: "MPCTestSupport", dependencies: ["Algebra", "MPCProtocols"]),
@@ -112,7 +112,7 @@ let package = Package(
         // MARK: Tests
         .testTarget(name: "AlgebraTests", dependencies: ["Algebra"]),
         .testTarget(name: "MPCProtocolsTests", dependencies: ["MPCProtocols", "Algebra", "MPCTestSupport"]),
-        .testTarget(name: "FHEKeysTests", dependencies: ["FHEKeys", "Algebra"]),
+        .testTarget(name: "FHEKeysTests", dependencies: ["FHEKeys", "Algebra", "CGoldilocks"]),
         .testTarget(name: "VaultTests", dependencies: ["Vault", "VaultCrashWriter"]),
         .testTarget(name: "GRPCCoreTests", dependencies: ["GRPCCore"]),
         // The service tests run the kms-server, kms-core-client and kms-gen-tls-certs binaries; depending on the

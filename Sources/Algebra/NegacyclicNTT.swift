@@ -12,6 +12,11 @@ public struct NegacyclicNTT: Sendable {
     @usableFromInline let sizeInverse: FieldElement
     /// inverseTwiddles[1]·N^−1: the last inverse stage's twiddle with the 1/N scaling folded in.
     @usableFromInline let scaledLastInverseTwiddle: FieldElement
+    /// For the first min(N, 64) twiddles: e when the twiddle is 2^e, 64 + e when it is −2^e (0 ≤ e < 64), else −1.
+    /// Roots of unity of order dividing 64 are ±2^e with e < 96 here (2 has order 192, 2^96 = −1): in the first
+    /// five forward stages and the last five inverse ones, the twiddles with e < 64 multiply by shifts (AVX2).
+    @usableFromInline let twiddleShifts: [Int8]
+    @usableFromInline let inverseTwiddleShifts: [Int8]
 
     public init(size: Int) {
         precondition(size >= 2 && size <= 1 << 16 && size & (size - 1) == 0, "NTT size must be 2^k, 2 ≤ N ≤ 65536")
@@ -34,6 +39,20 @@ public struct NegacyclicNTT: Sendable {
         self.inverseTwiddles = inverseTwiddles
         self.sizeInverse = FieldElement(UInt64(size)).inverse()!
         self.scaledLastInverseTwiddle = inverseTwiddles[1] * sizeInverse
+        self.twiddleShifts = Self.powerOfTwoShifts(twiddles.prefix(64))
+        self.inverseTwiddleShifts = Self.powerOfTwoShifts(inverseTwiddles.prefix(64))
+    }
+
+    /// e for 2^e, 64 + e for −2^e (0 ≤ e < 64), −1 for anything else (see `twiddleShifts`).
+    static func powerOfTwoShifts(_ values: ArraySlice<FieldElement>) -> [Int8] {
+        values.map { value in
+            for e in 0..<64 {
+                let power = FieldElement(UInt64(1) << UInt64(e))
+                if value == power { return Int8(e) }
+                if value == -power { return Int8(64 + e) }
+            }
+            return -1
+        }
     }
 
     static func bitReverse(_ value: Int, bits: Int) -> Int {

@@ -1,48 +1,12 @@
-/* AVX2 forward negacyclic NTT over Goldilocks, four butterflies per vector. A 64x64-bit product is built from
- * four 32x32 multiplies and reduced with 2^64 = 2^32 - 1 (mod p), 2^96 = -1 (mod p). Between stages values stay
- * in [0, 2^64) (lazy); each twiddle product is canonical, so a sum's carry or a difference's borrow is fixed by
- * one +-(2^32 - 1). The last stage makes every value canonical. */
+/* AVX2 negacyclic NTTs over Goldilocks, four butterflies per vector (arithmetic in goldilocks_avx2.h). In the
+ * forward transform values stay in [0, 2^64) between stages (lazy); each twiddle product is canonical, so a sum's
+ * carry or a difference's borrow is fixed by one +-(2^32 - 1). The last stage makes every value canonical. */
 #include "CGoldilocks.h"
-#include <immintrin.h>
-
-#define GOLDILOCKS_P 0xFFFFFFFF00000001ULL
-#define EPSILON 0xFFFFFFFFULL
-#define AVX2 __attribute__((target("avx2")))
-#define AVX2_INLINE __attribute__((target("avx2"), always_inline)) static inline
+#include "goldilocks_avx2.h"
 
 int goldilocks_has_avx2(void) {
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx2") ? 1 : 0;
-}
-
-/* All-ones lanes where a < b (unsigned), via the sign-flipped signed compare. */
-AVX2_INLINE __m256i less_than(__m256i a, __m256i b) {
-    const __m256i sign = _mm256_set1_epi64x((long long)0x8000000000000000ULL);
-    return _mm256_cmpgt_epi64(_mm256_xor_si256(b, sign), _mm256_xor_si256(a, sign));
-}
-
-/* x * w mod p for any x < 2^64 and canonical w (w_high = w >> 32); the result is canonical. */
-AVX2_INLINE __m256i multiply(__m256i x, __m256i w, __m256i w_high) {
-    const __m256i low32 = _mm256_set1_epi64x((long long)EPSILON);
-    const __m256i p = _mm256_set1_epi64x((long long)GOLDILOCKS_P);
-    __m256i x_high = _mm256_srli_epi64(x, 32);
-    __m256i ll = _mm256_mul_epu32(x, w);
-    __m256i lh = _mm256_mul_epu32(x, w_high);
-    __m256i hl = _mm256_mul_epu32(x_high, w);
-    __m256i hh = _mm256_mul_epu32(x_high, w_high);
-    __m256i middle = _mm256_add_epi64(hl, _mm256_srli_epi64(ll, 32));
-    __m256i cross = _mm256_add_epi64(lh, _mm256_and_si256(middle, low32));
-    __m256i low = _mm256_or_si256(_mm256_slli_epi64(cross, 32), _mm256_and_si256(ll, low32));
-    __m256i high = _mm256_add_epi64(hh, _mm256_add_epi64(_mm256_srli_epi64(middle, 32), _mm256_srli_epi64(cross, 32)));
-    /* low + 2^64 * high = low - high_hi + high_lo * (2^32 - 1)  (mod p) */
-    __m256i high_hi = _mm256_srli_epi64(high, 32);
-    __m256i high_lo = _mm256_and_si256(high, low32);
-    __m256i t0 = _mm256_sub_epi64(low, high_hi);
-    t0 = _mm256_sub_epi64(t0, _mm256_and_si256(less_than(low, high_hi), low32));
-    __m256i t1 = _mm256_sub_epi64(_mm256_slli_epi64(high_lo, 32), high_lo);
-    __m256i r = _mm256_add_epi64(t0, t1);
-    r = _mm256_add_epi64(r, _mm256_and_si256(less_than(r, t1), low32));
-    return _mm256_sub_epi64(r, _mm256_andnot_si256(less_than(r, p), p));
 }
 
 /* u + t and u - t (mod p, lazily reduced) for canonical t. */
@@ -59,16 +23,37 @@ AVX2_INLINE __m256i length2_twiddles(const uint64_t *z) {
     return _mm256_setr_epi64x((long long)z[0], (long long)z[0], (long long)z[1], (long long)z[1]);
 }
 
-AVX2_INLINE __m256i load(const uint64_t *at) { return _mm256_loadu_si256((const __m256i *)at); }
-AVX2_INLINE void store(uint64_t *at, __m256i value) { _mm256_storeu_si256((__m256i *)at, value); }
 
-AVX2 void goldilocks_ntt_forward_avx2(uint64_t *values, const uint64_t *twiddles, size_t n) {
+/* x·2^e mod p (0 <= e < 64, any x < 2^64), canonical: the 128-bit x·2^e is two shifts, then one reduction. */
+AVX2_INLINE __m256i multiply_power_of_two(__m256i x, __m128i e, __m128i complement) {
+    return reduce(_mm256_sll_epi64(x, e), _mm256_srl_epi64(x, complement));
+}
+
+/* The shift of a twiddle that is ±2^e (from the caller's table, entries below 64 only), or -1. */
+static inline int twiddle_shift(const int8_t *shifts, size_t index) { return index < 64 ? shifts[index] : -1; }
+
+AVX2 void goldilocks_ntt_forward_avx2(uint64_t *values, const uint64_t *twiddles, const int8_t *twiddle_shifts,
+                                      size_t n) {
     size_t k = 1;
     for (size_t length = n >> 1; length >= 4; length >>= 1) {
-        for (size_t start = 0; start < n; start += 2 * length) {
-            uint64_t zeta = twiddles[k++];
-            __m256i w = _mm256_set1_epi64x((long long)zeta), w_high = _mm256_set1_epi64x((long long)(zeta >> 32));
+        for (size_t start = 0; start < n; start += 2 * length, k++) {
             uint64_t *x = values + start, *y = values + start + length;
+            int shift = twiddle_shift(twiddle_shifts, k);
+            if (shift >= 0) {
+                /* twiddle ±2^e: t = y·2^e by shifts; a negative twiddle swaps the butterfly's outputs */
+                __m128i e = _mm_cvtsi32_si128(shift & 63), complement = _mm_cvtsi32_si128(64 - (shift & 63));
+                int negative = shift >= 64;
+                for (size_t j = 0; j < length; j += 4) {
+                    __m256i t = multiply_power_of_two(load(y + j), e, complement);
+                    __m256i s, d;
+                    butterfly(load(x + j), t, &s, &d);
+                    store(x + j, negative ? d : s);
+                    store(y + j, negative ? s : d);
+                }
+                continue;
+            }
+            uint64_t zeta = twiddles[k];
+            __m256i w = splat(zeta), w_high = splat(zeta >> 32);
             for (size_t j = 0; j < length; j += 4) {
                 __m256i u = load(x + j);
                 __m256i t = multiply(load(y + j), w, w_high);
@@ -103,21 +88,18 @@ AVX2 void goldilocks_ntt_forward_avx2(uint64_t *values, const uint64_t *twiddles
 
 /* (u + v) mod p and (u - v) mod p for canonical u, v; both canonical. */
 AVX2_INLINE void canonical_sum_difference(__m256i u, __m256i v, __m256i *sum, __m256i *difference) {
-    const __m256i low32 = _mm256_set1_epi64x((long long)EPSILON);
-    const __m256i p = _mm256_set1_epi64x((long long)GOLDILOCKS_P);
-    __m256i s = _mm256_add_epi64(u, v);
-    __m256i carry = less_than(s, u);
-    /* carry: s + 2^64 - p = s + (2^32 - 1); otherwise subtract p when s >= p */
-    __m256i reduced = _mm256_sub_epi64(s, _mm256_andnot_si256(less_than(s, p), p));
-    *sum = _mm256_blendv_epi8(reduced, _mm256_add_epi64(s, low32), carry);
-    __m256i d = _mm256_sub_epi64(u, v);
-    *difference = _mm256_add_epi64(d, _mm256_and_si256(less_than(u, v), p));
+    const __m256i sign = splat(SIGN_BIT), p = splat(GOLDILOCKS_P);
+    __m256i u_s = _mm256_xor_si256(u, sign);
+    *sum = add_mod_shifted(u_s, v);
+    /* u - v borrows exactly when the shifted difference exceeds u_s; then add p back */
+    __m256i d_s = _mm256_sub_epi64(u_s, v);
+    d_s = _mm256_add_epi64(d_s, _mm256_and_si256(_mm256_cmpgt_epi64(d_s, u_s), p));
+    *difference = _mm256_xor_si256(d_s, sign);
 }
 
-AVX2_INLINE __m256i splat(uint64_t value) { return _mm256_set1_epi64x((long long)value); }
-
-AVX2 void goldilocks_ntt_inverse_avx2(uint64_t *values, const uint64_t *inverse_twiddles, size_t n,
-                                      uint64_t size_inverse, uint64_t scaled_zeta) {
+AVX2 void goldilocks_ntt_inverse_avx2(uint64_t *values, const uint64_t *inverse_twiddles,
+                                      const int8_t *twiddle_shifts, size_t n, uint64_t size_inverse,
+                                      uint64_t scaled_zeta) {
     /* The first two stages in one pass over each 8 values. Length 1: lanes [a0, a2, a4, a6] against
      * [a1, a3, a5, a7], four consecutive twiddles; length 2: lanes [a0, a1, a4, a5] against [a2, a3, a6, a7],
      * twiddles [z0, z0, z1, z1]. */
@@ -138,10 +120,23 @@ AVX2 void goldilocks_ntt_inverse_avx2(uint64_t *values, const uint64_t *inverse_
     size_t length = 4;
     for (; length < n >> 1; length <<= 1) {
         size_t k = n / (length << 1);
-        for (size_t start = 0; start < n; start += 2 * length) {
-            uint64_t zeta = inverse_twiddles[k++];
-            __m256i w = splat(zeta), w_high = splat(zeta >> 32);
+        for (size_t start = 0; start < n; start += 2 * length, k++) {
             uint64_t *x = values + start, *y = values + start + length;
+            int shift = twiddle_shift(twiddle_shifts, k);
+            if (shift >= 0) {
+                __m128i e = _mm_cvtsi32_si128(shift & 63), complement = _mm_cvtsi32_si128(64 - (shift & 63));
+                int negative = shift >= 64;
+                for (size_t j = 0; j < length; j += 4) {
+                    __m256i s, d;
+                    canonical_sum_difference(load(x + j), load(y + j), &s, &d);
+                    store(x + j, s);
+                    __m256i t = multiply_power_of_two(d, e, complement);
+                    store(y + j, negative ? neg_mod_avx2(t) : t);
+                }
+                continue;
+            }
+            uint64_t zeta = inverse_twiddles[k];
+            __m256i w = splat(zeta), w_high = splat(zeta >> 32);
             for (size_t j = 0; j < length; j += 4) {
                 __m256i s, d;
                 canonical_sum_difference(load(x + j), load(y + j), &s, &d);

@@ -1,4 +1,5 @@
 import Algebra
+import CGoldilocks
 
 /// Key-switching key from the extracted big key (k·N) to the small key s: KSK[i][j] = LWE_s(S_i · g_j).
 /// Masks come from a seed (stored instead of the masks); bodies are linear in (s, S, noise).
@@ -50,42 +51,38 @@ public struct KeySwitchingKey: Sendable, Equatable {
     }
 
     /// Switches an LWE ciphertext under the big key to one under the small key: (0, b) − Σ d_ij · KSK[i][j].
-    /// The digits are small (|d| ≤ B/2), so Σ |d|·row is accumulated exactly as a 128-bit integer per coefficient
-    /// (separately for positive and negative digits; at most k·N·ℓ·B/2·2^64 < 2^128) and reduced once at the end.
+    /// The digits are small (|d| ≤ B/2), so CGoldilocks sums |d|·(32-bit half of each key word) exactly in 64-bit
+    /// lanes, positive and negative digits apart, and reduces once per coefficient at the end: the key (57 MiB at
+    /// production parameters) is then read once at memory speed.
     public func keySwitch(_ input: LWECiphertext) -> LWECiphertext {
         let n = parameters.lweDimension, levels = parameters.ksLevels
-        precondition(input.mask.count * levels * (1 << parameters.ksBaseLog) < 1 << 60, "accumulator bound")
-        // [positive high | positive low | negative high | negative low], n words each.
-        var sums = [UInt64](repeating: 0, count: 4 * n)
+        precondition(parameters.ksBaseLog <= 7, "key-switching digits must fit in Int8")
+        let rowCount = input.mask.count * levels
+        var rowDigits = [Int8](repeating: 0, count: rowCount)
         var body = input.body
         var digits = [Int64](repeating: 0, count: levels)
-        sums.withUnsafeMutableBufferPointer { sums in
-            masks.withUnsafeBufferPointer { rows in
-                digits.withUnsafeMutableBufferPointer { d in
-                    let sumBase = sums.baseAddress!
-                    for i in 0..<input.mask.count {
-                        Arithmetic.decompose(input.mask[i].value, baseLog: parameters.ksBaseLog, levels: levels, into: d.baseAddress!)
-                        for j in 0..<levels where d[j] != 0 {
-                            let row = i * levels + j
-                            body -= Arithmetic.field(d[j]) * bodies[row]
-                            let magnitude = UInt64(d[j].magnitude)
-                            let high = sumBase + (d[j] > 0 ? 0 : 2 * n), low = high + n
-                            let source = rows.baseAddress! + row * n
-                            for t in 0..<n {
-                                let (h, l) = source[t].value.multipliedFullWidth(by: magnitude)
-                                let (newLow, carry) = low[t].addingReportingOverflow(l)
-                                low[t] = newLow
-                                high[t] &+= h &+ (carry ? 1 : 0)
-                            }
-                        }
+        digits.withUnsafeMutableBufferPointer { d in
+            for i in 0..<input.mask.count {
+                Arithmetic.decompose(input.mask[i].value, baseLog: parameters.ksBaseLog, levels: levels, into: d.baseAddress!)
+                for j in 0..<levels where d[j] != 0 {
+                    body -= Arithmetic.field(d[j]) * bodies[i * levels + j]
+                    rowDigits[i * levels + j] = Int8(d[j])
+                }
+            }
+        }
+        // mask = −Σ d·row over the key's mask rows (CGoldilocks: exact 32-bit-half sums, one reduction at the end).
+        var mask = [FieldElement](repeating: .zero, count: n)
+        var scratch = [UInt64](repeating: 0, count: 4 * n)
+        let status = masks.withUnsafeBufferPointer { rows in
+            rows.withMemoryRebound(to: UInt64.self) { rows in
+                mask.withUnsafeMutableBufferPointer { mask in
+                    mask.withMemoryRebound(to: UInt64.self) { mask in
+                        goldilocks_key_switch_mask(rows.baseAddress!, rowCount, n, rowDigits, mask.baseAddress!, &scratch)
                     }
                 }
             }
         }
-        // mask = Σ_{d<0} |d|·row − Σ_{d>0} d·row.
-        let mask = (0..<n).map { t in
-            FieldElement.reduce(high: sums[2 * n + t], low: sums[3 * n + t]) - FieldElement.reduce(high: sums[t], low: sums[n + t])
-        }
+        precondition(status == 0, "too many key-switching rows for exact accumulation")
         // (0, b) − Σ d·KSK: phase b − Σ d·(e + S_i g_j) ≈ b − ⟨a, S⟩ under s.
         return LWECiphertext(mask: mask, body: body)
     }

@@ -39,37 +39,16 @@ extension BootstrappingKey {
                 let a = Int(Arithmetic.roundScaleFast(input.mask[i].value, bits: logTwoN))
                 if a == 0 { continue }
                 for c in 0...k {
-                    Self.rotateSubtractDecompose(
+                    BlindRotationKernels.rotateSubtractDecompose(
                         accBase + c * N, by: a, size: N, baseLog: baseLog, levels: levels,
                         into: digitBase + c * levels * N)
                 }
-                externalProductCore(key: key.baseAddress!, keyIndex: i, digitPolys: digitBase, output: outBase)
-                for t in 0..<((k + 1) * N) { accBase[t] += outBase[t] }
+                externalProductCore(key: key.baseAddress!, keyIndex: i, digitPolys: digitBase, output: outBase,
+                                    prefetchKeyIndex: i + 1 < input.mask.count ? i + 1 : nil)
+                BlindRotationKernels.addAssign(accBase, outBase, count: (k + 1) * N)
             }
         }}}}
         return Self.sampleExtract(acc, glweDimension: k, polynomialSize: N)
-    }
-
-    /// Gadget digits of X^shift·src − src (0 < shift < 2N) into `levels` polynomials at digits[j·N …].
-    /// X^shift = ±X^s with s = shift mod N: coefficient t takes src[t − s] (t ≥ s) or −src[t − s + N] (t < s),
-    /// both negated when shift ≥ N.
-    @inline(__always)
-    static func rotateSubtractDecompose(
-        _ src: UnsafeMutablePointer<FieldElement>, by shift: Int, size N: Int, baseLog: Int, levels: Int,
-        into digits: UnsafeMutablePointer<FieldElement>
-    ) {
-        let s = shift < N ? shift : shift - N
-        let negateWrapped = shift < N
-        for t in 0..<s {
-            let wrapped = src[t - s + N]
-            let rotated = negateWrapped ? -wrapped : wrapped
-            decompose((rotated - src[t]).value, baseLog: baseLog, levels: levels, into: digits + t, stride: N)
-        }
-        for t in s..<N {
-            let direct = src[t - s]
-            let rotated = negateWrapped ? direct : -direct
-            decompose((rotated - src[t]).value, baseLog: baseLog, levels: levels, into: digits + t, stride: N)
-        }
     }
 
     /// dst = X^shift · src in Z_p[X]/(X^N + 1), 0 ≤ shift < 2N.

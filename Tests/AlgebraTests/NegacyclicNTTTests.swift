@@ -50,16 +50,19 @@ private func schoolbookNegacyclic(_ a: [FieldElement], _ b: [FieldElement]) -> [
         #expect(Array(product[1...]) == Array(a[..<(size - 1)]))
     }
 
-    /// The AVX2 kernels (when this CPU has them) give exactly the portable transforms, on random inputs and on
-    /// inputs crowded at the top of the field where the lazy corrections carry and borrow.
+    /// The AVX2 kernels (when this CPU has them) give exactly the portable transforms, on random inputs, on
+    /// inputs crowded at the top of the field where the lazy corrections carry and borrow, and on zeros.
     @Test(arguments: [8, 16, 512, 2048, 1 << 14])
     func vectorisedTransformsMatchPortable(size: Int) throws {
         let ntt = NegacyclicNTT(size: size)
         var rng = SeededGenerator(seed: [UInt8(size.trailingZeroBitCount)], domain: "test.ntt.avx2")
         for round in 0..<20 {
             let input = (0..<size).map { _ -> FieldElement in
-                round % 2 == 0 ? FieldElement.random(using: &rng)
-                    : FieldElement(FieldElement.modulus &- 1 &- rng.next() % 4)
+                switch round % 3 {
+                case 0: FieldElement.random(using: &rng)
+                case 1: FieldElement(FieldElement.modulus &- 1 &- rng.next() % 4)
+                default: rng.next() % 2 == 0 ? .zero : FieldElement(rng.next() % 3)  // zeros and tiny values
+                }
             }
             var portable = input
             portable.withUnsafeMutableBufferPointer { ntt.forwardPortable($0) }
@@ -72,6 +75,34 @@ private func schoolbookNegacyclic(_ a: [FieldElement], _ b: [FieldElement]) -> [
             var vectorisedInverse = input
             _ = vectorisedInverse.withUnsafeMutableBufferPointer { ntt.inverseVectorised($0) }
             if ran { #expect(vectorisedInverse == portableInverse) }
+        }
+    }
+
+    /// The shift tables the AVX2 kernels use name exactly the twiddles that are ±2^e with e < 64. Every root of
+    /// unity of order dividing 64 is ±2^e with e < 96 (2 has order 192); those with e ≥ 64 take the general path.
+    @Test(arguments: [8, 64, 2048])
+    func twiddleShiftTablesAreExact(size: Int) {
+        let ntt = NegacyclicNTT(size: size)
+        func isPlusOrMinusPowerOfTwo(_ value: FieldElement, _ exponents: Range<Int>) -> Bool {
+            exponents.contains { e in
+                let power = FieldElement(UInt64(1) << UInt64(e % 64)) * (e >= 64 ? FieldElement(1 << 32) * FieldElement(1 << 32) : .one)
+                return value == power || value == -power
+            }
+        }
+        for (twiddles, shifts) in [(ntt.twiddles, ntt.twiddleShifts), (ntt.inverseTwiddles, ntt.inverseTwiddleShifts)] {
+            #expect(shifts.count == min(size, 64))
+            for (index, shift) in shifts.enumerated() {
+                let order = index == 0 ? 1 : 4 << (Int.bitWidth - 1 - index.leadingZeroBitCount)  // of ψ^bitrev(i)
+                if shift >= 0 {
+                    let power = FieldElement(UInt64(1) << UInt64(shift & 63))
+                    #expect(twiddles[index] == (shift >= 64 ? -power : power), "index \(index)")
+                } else {
+                    #expect(!isPlusOrMinusPowerOfTwo(twiddles[index], 0..<64), "index \(index)")
+                    if order <= 64 { #expect(isPlusOrMinusPowerOfTwo(twiddles[index], 64..<96), "index \(index)") }
+                }
+            }
+            let cheap = shifts.prefix(32).filter { $0 >= 0 }.count
+            #expect(cheap >= min(size, 32) / 2, "\(cheap) of the first twiddles are shifts")
         }
     }
 }

@@ -2,8 +2,8 @@ import Algebra
 import Testing
 @testable import FHEKeys
 
-/// The fast external product and its helpers against straightforward references (division-based rounding,
-/// coefficient-domain negacyclic products, explicit rotation).
+/// The fast external product and its rounding against straightforward references (division-based rounding,
+/// coefficient-domain negacyclic products); BlindRotationKernelsTests covers the C kernels one by one.
 @Suite struct ExternalProductTests {
     /// Reference: round(v · 2^bits / p) mod 2^bits by a 128/64 division.
     static func referenceRoundScale(_ v: UInt64, bits: Int) -> UInt64 {
@@ -31,39 +31,6 @@ import Testing
             for _ in 0..<300 { values.append(FieldElement.random(using: &generator).value) }
             for v in values {
                 #expect(Arithmetic.roundScaleFast(v, bits: bits) == Self.referenceRoundScale(v, bits: bits), "v=\(v) bits=\(bits)")
-            }
-        }
-    }
-
-    @Test func fusedRotationAndDecompositionMatchesReference() {
-        var generator = SeededGenerator(seed: [10], domain: "rotate")
-        let N = 64
-        for (baseLog, levels) in [(23, 1), (4, 4), (8, 3)] {
-            for _ in 0..<40 {
-                var source = (0..<N).map { _ in FieldElement.random(using: &generator) }
-                let shift = 1 + Int(generator.next() % UInt64(2 * N - 1))
-                var rotated = [FieldElement](repeating: .zero, count: N)
-                source.withUnsafeBufferPointer { s in
-                    rotated.withUnsafeMutableBufferPointer { r in
-                        BootstrappingKey.rotate(s.baseAddress!, by: shift, into: r.baseAddress!, size: N)
-                    }
-                }
-                var expected = [FieldElement](repeating: .zero, count: levels * N)
-                var digits = [Int64](repeating: 0, count: levels)
-                for t in 0..<N {
-                    digits.withUnsafeMutableBufferPointer {
-                        Arithmetic.decompose((rotated[t] - source[t]).value, baseLog: baseLog, levels: levels, into: $0.baseAddress!)
-                    }
-                    for j in 0..<levels { expected[j * N + t] = Arithmetic.field(digits[j]) }
-                }
-                var fused = [FieldElement](repeating: .zero, count: levels * N)
-                source.withUnsafeMutableBufferPointer { s in
-                    fused.withUnsafeMutableBufferPointer { f in
-                        BootstrappingKey.rotateSubtractDecompose(
-                            s.baseAddress!, by: shift, size: N, baseLog: baseLog, levels: levels, into: f.baseAddress!)
-                    }
-                }
-                #expect(fused == expected, "shift \(shift), base 2^\(baseLog), \(levels) levels")
             }
         }
     }
