@@ -2,19 +2,25 @@ import Algebra
 import FHEKeys
 import Foundation
 
-/// `kms-bench fhe [--test-parameters] [--repeat N] [--no-concrete]`: external product, PBS, KS-PBS, key switching,
-/// key generation, key sizes, and the same-run concrete-python comparison (scripts/bench/concrete_lookup.py).
+/// `kms-bench fhe [--test-parameters] [--repeat N] [--rounds R] [--concrete-p-error P] [--no-concrete]`: external
+/// product, PBS, KS-PBS, key switching, key generation, key sizes, and the same-run concrete-python comparison
+/// (scripts/bench/concrete_lookup.py). The comparison runs R rounds, each timing our KS-PBS and then
+/// concrete-python's lookup back to back, and reports the median of the per-round ratios (load changes between
+/// rounds hit both sides). --concrete-p-error adds rounds with concrete's optimizer asked for failure probability P.
 enum FHEBench {
     static func run(arguments: [String]) async throws {
         if arguments.contains("--help") {
-            print("usage: kms-bench fhe [--test-parameters] [--repeat N] [--no-concrete]")
+            print("usage: kms-bench fhe [--test-parameters] [--repeat N] [--rounds R] [--concrete-p-error P] [--no-concrete]")
             return
         }
         let parameters = arguments.contains("--test-parameters") ? FHEParameters.insecureTest : .production
-        var repeats = 10
-        if let index = arguments.firstIndex(of: "--repeat"), index + 1 < arguments.count, let n = Int(arguments[index + 1]) {
-            repeats = max(1, n)
+        func option(_ name: String) -> String? {
+            guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count else { return nil }
+            return arguments[index + 1]
         }
+        let repeats = max(1, option("--repeat").flatMap(Int.init) ?? 10)
+        let rounds = max(1, option("--rounds").flatMap(Int.init) ?? 1)
+        let matchedPError = option("--concrete-p-error").flatMap(Double.init)
         let clock = ContinuousClock()
         var generator = SecureRandom()
         print("## FHE (\(parameters.name): n=\(parameters.lweDimension), k=\(parameters.glweDimension), N=\(parameters.polynomialSize), one thread)\n")
@@ -40,26 +46,10 @@ enum FHEBench {
 
         let table = (0..<parameters.plaintextModulus).map { ($0 * 3 + 1) % parameters.plaintextModulus }
         let input = client.encrypt(5, using: &generator)
-        var pbsTimes: [Duration] = []
-        var ksTimes: [Duration] = []
-        var pbsCPU: [Double] = []
-        var ksCPU: [Double] = []
-        var wrong = 0
-        for _ in 0..<repeats {
-            let c0 = threadCPUSeconds()
-            let t0 = clock.now
-            let raw = server.bootstrappingKey.bootstrap(input, table: table)
-            let t1 = clock.now
-            let c1 = threadCPUSeconds()
-            let switched = server.keySwitchingKey.keySwitch(raw)
-            let t2 = clock.now
-            let c2 = threadCPUSeconds()
-            pbsTimes.append(t1 - t0)
-            ksTimes.append(t2 - t1)
-            pbsCPU.append(c1 - c0)
-            ksCPU.append(c2 - c1)
-            if client.decrypt(switched) != table[5] { wrong += 1 }
-        }
+        let measured = measureKSPBS(server: server, client: client, input: input, table: table, expected: table[5],
+                                    repeats: repeats)
+        let (pbsTimes, ksTimes, pbsCPU, ksCPU, wrong) = (measured.pbs, measured.ks, measured.pbsCPU, measured.ksCPU,
+                                                         measured.wrong)
         let pbs = median(pbsTimes)
         let ks = median(ksTimes)
         let n = parameters.lweDimension, k = parameters.glweDimension, N = parameters.polynomialSize
@@ -84,25 +74,64 @@ enum FHEBench {
         print("(checksum \(checksum & 0xff))")
 
         if arguments.contains("--no-concrete") { return }
-        print("\n### concrete-python, same run: one 4-bit table lookup (default parameters, one thread)\n")
-        switch ConcreteComparison.run(repeats: repeats) {
-        case .failure(let reason):
-            print("concrete-python comparison not run: \(reason)")
-        case .success(let result):
-            let ours = seconds(pbs + ks) * 1e3
-            let oursCPU = (pbsCPUMedian + ksCPUMedian) * 1e3
-            print("| measurement | value |")
-            print("|---|---|")
-            print("| concrete-python \(result.version) table lookup, median of \(result.repeats) (wall) | \(String(format: "%.2f ms", result.medianMilliseconds)) |")
-            if let cpu = result.medianThreadCPUMilliseconds {
-                print("| concrete-python table lookup (thread CPU time) | \(String(format: "%.2f ms", cpu)) |")
-                print("| ratio ours / concrete-python (thread CPU time) | \(String(format: "%.2f", oursCPU / cpu)) |")
+        var comparisons: [(label: String, pError: Double?)] = [("default parameters", nil)]
+        if let matchedPError { comparisons.append(("p_error \(matchedPError)", matchedPError)) }
+        for comparison in comparisons {
+            print("\n### concrete-python, same run: one 4-bit table lookup (\(comparison.label), one thread), "
+                  + "\(rounds) round(s) alternating with our KS-PBS\n")
+            print("| round | our KS-PBS wall / CPU | concrete-python wall / CPU | ratio ours / concrete wall / CPU | concrete parameters |")
+            print("|---|---|---|---|---|")
+            var wallRatios: [Double] = [], cpuRatios: [Double] = []
+            for round in 1...rounds {
+                let ours = measureKSPBS(server: server, client: client, input: input, table: table,
+                                        expected: table[5], repeats: repeats)
+                let oursWall = seconds(median(ours.pbs) + median(ours.ks)) * 1e3
+                let oursCPU = (median(ours.pbsCPU) + median(ours.ksCPU)) * 1e3
+                switch ConcreteComparison.run(repeats: repeats, pError: comparison.pError) {
+                case .failure(let reason):
+                    print("concrete-python comparison not run: \(reason)")
+                    return
+                case .success(let result):
+                    let cpu = result.medianThreadCPUMilliseconds ?? .nan
+                    wallRatios.append(oursWall / result.medianMilliseconds)
+                    cpuRatios.append(oursCPU / cpu)
+                    print(String(format: "| %d | %.2f / %.2f ms | %.2f / %.2f ms | %.2f / %.2f | ", round, oursWall, oursCPU,
+                                 result.medianMilliseconds, cpu, oursWall / result.medianMilliseconds, oursCPU / cpu)
+                          + "\(result.parameters); concrete \(result.version), wrong \(result.wrong) of \(result.repeats + 1); "
+                          + "ours wrong \(ours.wrong) of \(repeats) |")
+                }
             }
-            print("| concrete-python parameters | \(result.parameters) |")
-            print("| concrete-python wrong results | \(result.wrong) of \(result.repeats + 1) |")
-            print("| our KS-PBS (wall) | \(String(format: "%.2f ms", ours)) |")
-            print("| ratio ours / concrete-python (wall) | \(String(format: "%.2f", ours / result.medianMilliseconds)) |")
+            print(String(format: "| **median of the round ratios** | | | **%.2f / %.2f** | |", median(wallRatios), median(cpuRatios)))
         }
+    }
+
+    struct KSPBSTimes {
+        var pbs: [Duration] = [], ks: [Duration] = []
+        var pbsCPU: [Double] = [], ksCPU: [Double] = []
+        var wrong = 0
+    }
+
+    /// `repeats` bootstraps of `input` through `table`, each followed by the key switch, timed apart.
+    static func measureKSPBS(server: ServerKey, client: ClientKey, input: LWECiphertext, table: [UInt64],
+                             expected: UInt64, repeats: Int) -> KSPBSTimes {
+        let clock = ContinuousClock()
+        var times = KSPBSTimes()
+        for _ in 0..<repeats {
+            let c0 = threadCPUSeconds()
+            let t0 = clock.now
+            let raw = server.bootstrappingKey.bootstrap(input, table: table)
+            let t1 = clock.now
+            let c1 = threadCPUSeconds()
+            let switched = server.keySwitchingKey.keySwitch(raw)
+            let t2 = clock.now
+            let c2 = threadCPUSeconds()
+            times.pbs.append(t1 - t0)
+            times.ks.append(t2 - t1)
+            times.pbsCPU.append(c1 - c0)
+            times.ksCPU.append(c2 - c1)
+            if client.decrypt(switched) != expected { times.wrong += 1 }
+        }
+        return times
     }
 
     static func median(_ values: [Duration]) -> Duration { values.sorted()[values.count / 2] }
@@ -150,13 +179,14 @@ enum ConcreteComparison {
         return candidates.first { FileManager.default.fileExists(atPath: $0.path) }
     }
 
-    static func run(repeats: Int) -> Swift.Result<Result, ComparisonError> {
+    static func run(repeats: Int, pError: Double? = nil) -> Swift.Result<Result, ComparisonError> {
         guard let script = scriptURL() else {
             return .failure(ComparisonError("scripts/bench/concrete_lookup.py not found (set KMS_CONCRETE_SCRIPT)"))
         }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", script.path, "--repeat", String(repeats)]
+            + (pError.map { ["--p-error", String($0)] } ?? [])
         var environment = ProcessInfo.processInfo.environment
         environment["OMP_NUM_THREADS"] = "1"
         environment["RAYON_NUM_THREADS"] = "1"

@@ -4,7 +4,9 @@
 Used by `kms-bench fhe` to compare with our KS-PBS. Compiles the circuit, generates keys, then times
 `circuit.run` (server-side evaluation only, as our KS-PBS figure) several times and prints the median.
 Output: one line `CONCRETE_RESULT {json}` (machine-readable); errors: `CONCRETE_ERROR <message>`, exit 2.
-Usage: concrete_lookup.py [--repeat N]   (set OMP_NUM_THREADS=1 RAYON_NUM_THREADS=1 for one thread)
+Usage: concrete_lookup.py [--repeat N] [--p-error P]   (set OMP_NUM_THREADS=1 RAYON_NUM_THREADS=1 for one thread)
+--p-error P: ask concrete's optimizer for failure probability P per table lookup instead of its default (to
+compare at the failure probability of our parameter set).
 """
 import json
 import statistics
@@ -30,7 +32,11 @@ def main() -> int:
     def lookup(x):
         return table[x]
 
-    configuration = fhe.Configuration(dataflow_parallelize=False, loop_parallelize=False, auto_parallelize=False)
+    options = {}
+    if "--p-error" in sys.argv:
+        options = {"p_error": float(sys.argv[sys.argv.index("--p-error") + 1]), "global_p_error": None}
+    configuration = fhe.Configuration(dataflow_parallelize=False, loop_parallelize=False, auto_parallelize=False,
+                                      **options)
     start = time.perf_counter()
     circuit = lookup.compile(range(16), configuration)
     compile_seconds = time.perf_counter() - start
@@ -73,6 +79,7 @@ def main() -> int:
             "pbs_levels": bsk.level(),
             "pbs_base_log": bsk.base_log(),
             "input_lwe_dimension": bsk.input_lwe_dimension(),
+            "p_error": getattr(circuit, "p_error", None),
         }
     except Exception:
         pass
