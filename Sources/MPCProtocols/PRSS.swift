@@ -20,8 +20,14 @@ public struct PRSS: Sendable {
     public let threshold: Int
     let subsets: [Subset]
 
-    /// Keys of the subsets containing `partyID`, in `PRSS.subsets(n:t:)` order restricted to those.
+    /// Keys of the subsets containing `partyID`, in `PRSS.subsets(n:t:)` order restricted to those (copied into
+    /// owned, wiped storage; the caller wipes its arrays).
     public init(partyID: Int, partyCount: Int, threshold: Int, keys: [[UInt8]]) throws {
+        try self.init(partyID: partyID, partyCount: partyCount, threshold: threshold, keys: keys.map { ZeroizingBytes($0) })
+    }
+
+    /// As above, with keys already in owned storage (shared, not copied).
+    public init(partyID: Int, partyCount: Int, threshold: Int, keys: [ZeroizingBytes]) throws {
         let mine = PRSS.subsets(partyCount: partyCount, threshold: threshold).filter { $0.contains(partyID) }
         guard keys.count == mine.count else {
             throw MPCError.invalidParameters("PRSS for party \(partyID) needs \(mine.count) keys, got \(keys.count)")
@@ -37,7 +43,7 @@ public struct PRSS: Sendable {
                 let jj = FieldElement(UInt64(j))
                 weight *= (jj - x) * jj.inverse()!
             }
-            return Subset(key: ZeroizingBytes(key), weight: weight)
+            return Subset(key: key, weight: weight)
         }
     }
 

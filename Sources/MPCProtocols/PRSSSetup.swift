@@ -18,27 +18,36 @@ public enum PRSSSetup {
     ) async throws -> PRSS {
         let n = context.partyCount, t = context.threshold, me = context.partyID
         let all = PRSS.subsets(partyCount: n, threshold: t)
-        var keys: [Int: [UInt8]] = [:]  // subset index → key
+        // subset index → key, in owned storage wiped when released; temporary arrays are wiped after use, but
+        // the dealt keys handed to the network are the network's copies (docs/MPC.md §Zeroization).
+        var keys: [Int: ZeroizingBytes] = [:]
         for (index, members) in all.enumerated() where members.first == me {
-            keys[index] = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+            var fresh = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+            keys[index] = ZeroizingBytes(fresh)
+            zeroize(&fresh)
         }
         let dealt = keys
-        let received = try await context.exchange(session: session, round: 0) { party in
-            all.indices.filter { all[$0].first == me && all[$0].contains(party) }.flatMap { dealt[$0]! }
+        var received = try await context.exchange(session: session, round: 0) { party in
+            all.indices.filter { all[$0].first == me && all[$0].contains(party) }.flatMap { dealt[$0]!.withBytes(Array.init) }
         }
         for (index, members) in all.enumerated() where members.contains(me) && members.first != me {
             let dealer = members.first!
             let expected = all.indices.filter { all[$0].first == dealer && all[$0].contains(me) }
             let position = expected.firstIndex(of: index)!
             if let message = received[dealer - 1], message.count == expected.count * 32 {
-                keys[index] = Array(message[(position * 32)..<(position * 32 + 32)])
+                keys[index] = ZeroizingBytes(message[(position * 32)..<(position * 32 + 32)])
             } else {
-                keys[index] = defaultKey(subset: index)
+                keys[index] = ZeroizingBytes(defaultKey(subset: index))
             }
+        }
+        for party in received.indices {
+            guard var message = received[party] else { continue }
+            received[party] = nil  // `message` is now the only reference, so the wipe reaches its storage
+            zeroize(&message)
         }
         let held = keys
         let mySubsets = all.indices.filter { all[$0].contains(me) }
-        let digests = try await context.broadcast(mySubsets.flatMap { SHA3_256.hash(held[$0]!) },
+        let digests = try await context.broadcast(mySubsets.flatMap { held[$0]!.withBytes { SHA3_256.hash($0) } },
                                                   session: session, round: 1)
         // Per subset, the digest each member reported (nil: missing or malformed message).
         var reported = [[Int: [UInt8]]](repeating: [:], count: all.count)
@@ -52,11 +61,11 @@ public enum PRSSSetup {
         let votes: [Bool] = all.indices.map { index in
             let members = all[index]
             guard let first = reported[index][members[0]] else { return false }
-            if let own = held[index], SHA3_256.hash(own) != first { return false }
+            if let own = held[index], own.withBytes({ SHA3_256.hash($0) }) != first { return false }
             return members.allSatisfy { reported[index][$0] == first }
         }
         let agreed = try await ByzantineAgreement.agree(votes, context: context, session: session.child(2))
-        let mine = mySubsets.map { agreed[$0] ? keys[$0]! : defaultKey(subset: $0) }
+        let mine = mySubsets.map { agreed[$0] ? keys[$0]! : ZeroizingBytes(defaultKey(subset: $0)) }
         return try PRSS(partyID: me, partyCount: n, threshold: t, keys: mine)
     }
 

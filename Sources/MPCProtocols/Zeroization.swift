@@ -19,8 +19,8 @@ public final class ZeroizingBytes: @unchecked Sendable {
     // @unchecked: the storage is written only in init and deinit; in between it is read-only.
     private let storage: UnsafeMutableBufferPointer<UInt8>
 
-    /// Copies `bytes` into owned storage (the caller's array is not wiped; callers should wipe theirs).
-    public init(_ bytes: [UInt8]) {
+    /// Copies `bytes` into owned storage (the caller's bytes are not wiped; callers should wipe theirs).
+    public init(_ bytes: some Collection<UInt8>) {
         storage = .allocate(capacity: bytes.count)
         _ = storage.initialize(from: bytes)
     }
