@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "Algebra", targets: ["Algebra"]),
         .library(name: "FHEKeys", targets: ["FHEKeys"]),
         .library(name: "MPCProtocols", targets: ["MPCProtocols"]),
+        .library(name: "SecureMemory", targets: ["SecureMemory"]),
         .library(name: "Vault", targets: ["Vault"]),
         .library(name: "GRPCCore", targets: ["GRPCCore"]),
     ],
@@ -40,7 +41,9 @@ let package = Package(
         .target(name: "CGoldilocks", cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "Algebra", dependencies: ["CGoldilocks"]),
         .target(name: "FHEKeys", dependencies: ["Algebra", "CGoldilocks"]),
-        .target(name: "MPCProtocols", dependencies: ["Algebra", "FHEKeys"]),
+        // Owned, zeroized secret buffers shared by the vault and the MPC layer (no dependencies).
+        .target(name: "SecureMemory"),
+        .target(name: "MPCProtocols", dependencies: ["Algebra", "FHEKeys", "SecureMemory"]),
         // The fault-injecting in-memory network: for tests and in-process benchmarks only, never for the server.
         .target(name: "MPCTestSupport", dependencies: ["Algebra", "MPCProtocols"]),
 
@@ -50,6 +53,7 @@ let package = Package(
             name: "Vault",
             dependencies: [
                 "CArgon2",
+                "SecureMemory",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
@@ -59,7 +63,7 @@ let package = Package(
             ]
         ),
         /// Writes objects in a loop until killed: the crash-safety tests SIGKILL it at random points.
-        .executableTarget(name: "VaultCrashWriter", dependencies: ["Vault"]),
+        .executableTarget(name: "VaultCrashWriter", dependencies: ["Vault", "SecureMemory"]),
 
         // MARK: Transport
         .target(name: "CGRPCShim", linkerSettings: grpcLinker),
@@ -106,14 +110,15 @@ let package = Package(
         .target(name: "CRawGRPCBench", linkerSettings: grpcLinker),
         .executableTarget(
             name: "KMSBench",
-            dependencies: ["Algebra", "FHEKeys", "MPCProtocols", "MPCTestSupport", "Vault", "GRPCCore", "CRawGRPCBench", "KMSAPI"]
+            dependencies: ["Algebra", "FHEKeys", "MPCProtocols", "MPCTestSupport", "Vault", "SecureMemory", "GRPCCore", "CRawGRPCBench", "KMSAPI"]
         ),
 
         // MARK: Tests
         .testTarget(name: "AlgebraTests", dependencies: ["Algebra"]),
-        .testTarget(name: "MPCProtocolsTests", dependencies: ["MPCProtocols", "Algebra", "MPCTestSupport"]),
+        .testTarget(name: "MPCProtocolsTests", dependencies: ["MPCProtocols", "Algebra", "MPCTestSupport", "SecureMemory"]),
         .testTarget(name: "FHEKeysTests", dependencies: ["FHEKeys", "Algebra", "CGoldilocks"]),
-        .testTarget(name: "VaultTests", dependencies: ["Vault", "VaultCrashWriter"]),
+        .testTarget(name: "VaultTests", dependencies: ["Vault", "VaultCrashWriter", "SecureMemory"]),
+        .testTarget(name: "SecureMemoryTests", dependencies: ["SecureMemory"]),
         .testTarget(name: "GRPCCoreTests", dependencies: ["GRPCCore"]),
         // The service tests run the kms-server, kms-core-client and kms-gen-tls-certs binaries; depending on the
         // executables makes `swift build --build-tests` build them next to the test bundle.

@@ -1,5 +1,6 @@
 import Foundation
 import Vault
+import SecureMemory
 
 /// `kms-bench vault [file|s3|unlock|all] [--size-mb N] [--repeat N]`: put/get throughput of one large object
 /// (public = plain bytes; private = AES-256-GCM + wrapped data key) on the file store and on S3

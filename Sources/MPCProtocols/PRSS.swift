@@ -1,4 +1,5 @@
 import Algebra
+import SecureMemory
 
 /// Pseudo-random secret sharing (Cramer, Damgård & Ishai, TCC 2005, "Share conversion, pseudorandom
 /// secret-sharing and applications to secure computation", §3–4): every subset A of n − t parties shares a key
@@ -10,7 +11,7 @@ import Algebra
 public struct PRSS: Sendable {
     struct Subset: Sendable {
         /// r_A, in owned storage zeroed when the last PRSS copy holding it is dropped.
-        let key: ZeroizingBytes
+        let key: SecretBytes
         /// f_A(i) for this party i.
         let weight: FieldElement
     }
@@ -23,11 +24,11 @@ public struct PRSS: Sendable {
     /// Keys of the subsets containing `partyID`, in `PRSS.subsets(n:t:)` order restricted to those (copied into
     /// owned, wiped storage; the caller wipes its arrays).
     public init(partyID: Int, partyCount: Int, threshold: Int, keys: [[UInt8]]) throws {
-        try self.init(partyID: partyID, partyCount: partyCount, threshold: threshold, keys: keys.map { ZeroizingBytes($0) })
+        try self.init(partyID: partyID, partyCount: partyCount, threshold: threshold, keys: keys.map { SecretBytes($0) })
     }
 
     /// As above, with keys already in owned storage (shared, not copied).
-    public init(partyID: Int, partyCount: Int, threshold: Int, keys: [ZeroizingBytes]) throws {
+    public init(partyID: Int, partyCount: Int, threshold: Int, keys: [SecretBytes]) throws {
         let mine = PRSS.subsets(partyCount: partyCount, threshold: threshold).filter { $0.contains(partyID) }
         guard keys.count == mine.count else {
             throw MPCError.invalidParameters("PRSS for party \(partyID) needs \(mine.count) keys, got \(keys.count)")
@@ -66,9 +67,9 @@ public struct PRSS: Sendable {
 
     /// The PRF stream of subset A for a session; callers `wipe()` it after use.
     private func stream(_ subset: Subset, session: SessionID, label: String) -> FastSeededGenerator {
-        var seed = subset.key.withBytes { Array($0) }
+        var seed = subset.key.withUnsafeBytes { Array($0) }
         withUnsafeBytes(of: session.value.littleEndian) { seed.append(contentsOf: $0) }
-        defer { zeroize(&seed) }
+        defer { seed.zeroize() }
         return FastSeededGenerator(seed: seed, domain: "kms.prss." + label)
     }
 

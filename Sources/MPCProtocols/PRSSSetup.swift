@@ -1,4 +1,5 @@
 import Algebra
+import SecureMemory
 
 /// The one-time key agreement behind PRSS, with guaranteed output for n > 3t:
 /// 1. for every subset A of n − t parties, its smallest member draws a 32-byte key and sends it to the other
@@ -20,34 +21,34 @@ public enum PRSSSetup {
         let all = PRSS.subsets(partyCount: n, threshold: t)
         // subset index → key, in owned storage wiped when released; temporary arrays are wiped after use, but
         // the dealt keys handed to the network are the network's copies (docs/MPC.md §Zeroization).
-        var keys: [Int: ZeroizingBytes] = [:]
+        var keys: [Int: SecretBytes] = [:]
         for (index, members) in all.enumerated() where members.first == me {
             var fresh = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-            keys[index] = ZeroizingBytes(fresh)
-            zeroize(&fresh)
+            keys[index] = SecretBytes(fresh)
+            fresh.zeroize()
         }
         let dealt = keys
         var received = try await context.exchange(session: session, round: 0) { party in
-            all.indices.filter { all[$0].first == me && all[$0].contains(party) }.flatMap { dealt[$0]!.withBytes(Array.init) }
+            all.indices.filter { all[$0].first == me && all[$0].contains(party) }.flatMap { dealt[$0]!.withUnsafeBytes { Array($0) } }
         }
         for (index, members) in all.enumerated() where members.contains(me) && members.first != me {
             let dealer = members.first!
             let expected = all.indices.filter { all[$0].first == dealer && all[$0].contains(me) }
             let position = expected.firstIndex(of: index)!
             if let message = received[dealer - 1], message.count == expected.count * 32 {
-                keys[index] = ZeroizingBytes(message[(position * 32)..<(position * 32 + 32)])
+                keys[index] = SecretBytes(message[(position * 32)..<(position * 32 + 32)])
             } else {
-                keys[index] = ZeroizingBytes(defaultKey(subset: index))
+                keys[index] = SecretBytes(defaultKey(subset: index))
             }
         }
         for party in received.indices {
             guard var message = received[party] else { continue }
             received[party] = nil  // `message` is now the only reference, so the wipe reaches its storage
-            zeroize(&message)
+            message.zeroize()
         }
         let held = keys
         let mySubsets = all.indices.filter { all[$0].contains(me) }
-        let digests = try await context.broadcast(mySubsets.flatMap { held[$0]!.withBytes { SHA3_256.hash($0) } },
+        let digests = try await context.broadcast(mySubsets.flatMap { held[$0]!.withUnsafeBytes { SHA3_256.hash($0) } },
                                                   session: session, round: 1)
         // Per subset, the digest each member reported (nil: missing or malformed message).
         var reported = [[Int: [UInt8]]](repeating: [:], count: all.count)
@@ -61,11 +62,11 @@ public enum PRSSSetup {
         let votes: [Bool] = all.indices.map { index in
             let members = all[index]
             guard let first = reported[index][members[0]] else { return false }
-            if let own = held[index], own.withBytes({ SHA3_256.hash($0) }) != first { return false }
+            if let own = held[index], own.withUnsafeBytes({ SHA3_256.hash($0) }) != first { return false }
             return members.allSatisfy { reported[index][$0] == first }
         }
         let agreed = try await ByzantineAgreement.agree(votes, context: context, session: session.child(2))
-        let mine = mySubsets.map { agreed[$0] ? keys[$0]! : ZeroizingBytes(defaultKey(subset: $0)) }
+        let mine = mySubsets.map { agreed[$0] ? keys[$0]! : SecretBytes(defaultKey(subset: $0)) }
         return try PRSS(partyID: me, partyCount: n, threshold: t, keys: mine)
     }
 

@@ -1,4 +1,5 @@
 import CArgon2
+import SecureMemory
 
 /// Argon2id (RFC 9106) cost parameters, with the minimum the vault accepts.
 public struct Argon2Parameters: Sendable, Hashable, CustomStringConvertible {

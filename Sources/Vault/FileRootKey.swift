@@ -4,6 +4,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import SecureMemory
 
 /// A root key read from a 32-byte key file that only its owner may read (mode 0600 or 0400).
 /// Wraps data keys with AES-256-GCM. For deployments where the disk holding the key file is itself protected.

@@ -1,4 +1,5 @@
 import Crypto
+import SecureMemory
 
 /// AES-256-GCM wrapping of a data key under a 32-byte key-encryption key: `nonce ‖ ciphertext ‖ tag`.
 /// Shared by the root-key sources that hold their key-encryption key in memory (password, file).

@@ -1,4 +1,5 @@
 import Crypto
+import SecureMemory
 
 /// A root key unlocked by a password (DESIGN §5), in the manner of kmd: a random 32-byte master key wraps the
 /// data keys, and the master key is itself wrapped (AES-256-GCM) by a key derived from the password with Argon2id.

@@ -4,6 +4,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import SecureMemory
 
 /// Where the vault password comes from. Deliberately no command-line flag: arguments are visible to every
 /// user through `ps` and end up in shell history.
@@ -36,7 +37,7 @@ public enum PasswordSource: Sendable, Equatable {
             }
             bytes = Array(data)
             if let newline = bytes.firstIndex(where: { $0 == 10 || $0 == 13 }) {
-                bytes.withUnsafeMutableBytes { SecretBytes.zeroize(UnsafeMutableRawBufferPointer(rebasing: $0[newline...])) }
+                bytes.withUnsafeMutableBytes { secureZero(UnsafeMutableRawBufferPointer(rebasing: $0[newline...])) }
                 bytes.removeSubrange(newline...)
             }
         case .prompt(let message):

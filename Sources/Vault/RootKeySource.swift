@@ -1,3 +1,4 @@
+import SecureMemory
 /// A key-encryption key that wraps and unwraps data keys (DESIGN §5).
 public protocol RootKeySource: Sendable {
     var kind: String { get }                       // "password", "file", "aws-kms", "enclave" — for logs, no secrets

@@ -1,4 +1,5 @@
 import Crypto
+import SecureMemory
 
 /// The vault (DESIGN §5): public objects stored as plain bytes, private objects sealed with AES-256-GCM under a
 /// fresh random data key per object. The data key is wrapped by the root key; the object's id and class (and the

@@ -5,6 +5,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import SecureMemory
 import Vault
 
 /// The bytes of version `version` of object `name`: 8-byte version, then a SplitMix64 stream seeded by both.

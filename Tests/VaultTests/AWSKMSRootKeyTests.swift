@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Vault
+import SecureMemory
 
 /// AWS KMS root key against moto's KMS (KMS_TEST_MOTO_ENDPOINT; fails, never skips, when absent).
 @Suite struct AWSKMSRootKeyTests {

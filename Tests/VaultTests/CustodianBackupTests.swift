@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import Testing
 @testable import Vault
+import SecureMemory
 
 @Suite struct CustodianBackupTests {
     // MARK: GF(2^8) and Shamir

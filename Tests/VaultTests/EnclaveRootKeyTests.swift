@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Vault
+import SecureMemory
 
 /// The enclave root key against moto's KMS with attestation documents from a test root (NitroAttestationTests.TestCA).
 /// Real KMS answers an attested Decrypt with `CiphertextForRecipient`; moto ignores `Recipient`, so the main tests go

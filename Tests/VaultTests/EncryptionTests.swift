@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import Testing
 @testable import Vault
+import SecureMemory
 
 @Suite struct EncryptionTests {
     /// A vault over a fresh file store with a fresh file root key.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Vault
+import SecureMemory
 
 @Suite struct FileRootKeyTests {
     @Test func generatedKeyFilesAreOwnerOnlyAndNeverOverwritten() async throws {

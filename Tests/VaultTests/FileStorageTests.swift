@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Vault
+import SecureMemory
 
 @Suite struct FileStorageTests {
     @Test func publicAndPrivateRoundTrip() async throws {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Vault
+import SecureMemory
 
 @Suite struct PasswordRootKeyTests {
     static let password = SecretBytes(Array("correct horse battery staple".utf8))

@@ -2,6 +2,7 @@ import Foundation
 import NIOHTTP1
 import Testing
 @testable import Vault
+import SecureMemory
 
 /// S3 backend tests against moto's server (`KMS_TEST_MOTO_ENDPOINT`, see BRIEF); they fail when it is absent.
 @Suite struct S3StorageTests {

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import SecureMemory
 
 /// A root key held by AWS KMS (DESIGN §5; TrentBloc-style "KMS as key-encryption key"): data keys are wrapped
 /// with KMS Encrypt and unwrapped with Decrypt; the key never leaves KMS. The vault's associated data is bound

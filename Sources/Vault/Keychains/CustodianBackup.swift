@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import SecureMemory
 
 /// A custodian backup of a root key (issue 5 item 4; TrustBloc-style Shamir unlock): the key is split k-of-m
 /// with `ShamirGF256`, and share i is encrypted to custodian i's X25519 public key (ephemeral X25519 →

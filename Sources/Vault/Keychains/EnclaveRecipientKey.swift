@@ -1,6 +1,7 @@
 import Crypto
 import _CryptoExtras
 import Foundation
+import SecureMemory
 
 /// The enclave's own RSA key pair for KMS's attested Decrypt: its public key goes into the attestation document
 /// (`public_key`), and KMS answers with `CiphertextForRecipient`, a CMS envelope that only this private key opens

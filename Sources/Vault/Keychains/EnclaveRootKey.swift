@@ -1,4 +1,5 @@
 import Foundation
+import SecureMemory
 
 /// The enclave keychain's root key (DESIGN §5, issue 5 item 3): data keys are wrapped by AWS KMS, and unwrapped
 /// by a KMS Decrypt that carries the enclave's attestation document as `Recipient`, so a KMS key policy with

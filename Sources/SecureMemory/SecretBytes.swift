@@ -1,25 +1,31 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
-/// Secret bytes owned by the vault: zeroized when released, never printed or logged.
-/// Immutable after creation, so it is safe to share across tasks.
+/// Secret bytes in storage this module allocates and owns: zeroized when the last reference goes away, never
+/// printed or logged. A final class because Swift value types may be copied freely and have no deinit; this gives
+/// one buffer whose lifetime is known. Immutable after creation, so it is safe to share across tasks. Used for the
+/// vault's keys and the PRSS keys alike (docs/VAULT.md, docs/MPC.md §Zeroization).
 public final class SecretBytes: @unchecked Sendable, CustomStringConvertible, CustomDebugStringConvertible {
     private let pointer: UnsafeMutableRawBufferPointer
 
     /// The number of secret bytes.
     public var count: Int { pointer.count }
 
-    /// Copies `bytes` into vault-owned memory (the caller should zeroize its own copy).
+    /// Copies `bytes` into owned memory (the caller should zeroize its own copy).
     public init<Bytes: Collection>(_ bytes: Bytes) where Bytes.Element == UInt8 {
         pointer = .allocate(byteCount: bytes.count, alignment: 16)
         pointer.copyBytes(from: bytes)
     }
 
-    /// Creates `count` bytes filled by `initializer` directly in vault-owned memory.
+    /// Creates `count` bytes filled by `initializer` directly in owned memory.
     public init(count: Int, initializer: (UnsafeMutableRawBufferPointer) throws -> Void) rethrows {
         pointer = .allocate(byteCount: count, alignment: 16)
         pointer.initializeMemory(as: UInt8.self, repeating: 0)
         do { try initializer(pointer) } catch {
-            Self.zeroize(pointer)
+            secureZero(pointer)
             pointer.deallocate()
             throw error
         }
@@ -50,24 +56,28 @@ public final class SecretBytes: @unchecked Sendable, CustomStringConvertible, Cu
     public var debugDescription: String { description }
 
     deinit {
-        Self.zeroize(pointer)
+        secureZero(pointer)
         pointer.deallocate()
     }
+}
 
-    /// Overwrites a buffer with zeros in a way the optimizer may not drop.
-    static func zeroize(_ buffer: UnsafeMutableRawBufferPointer) {
-        guard let base = buffer.baseAddress, buffer.count > 0 else { return }
-        let volatile = base.bindMemory(to: UInt8.self, capacity: buffer.count)
-        for index in 0..<buffer.count { volatileStore(volatile + index) }
-    }
-
-    @inline(never)
-    private static func volatileStore(_ byte: UnsafeMutablePointer<UInt8>) { byte.pointee = 0 }
+/// Overwrites memory with zeros in a way the optimizer may not remove as a dead store.
+@inline(never)
+public func secureZero(_ bytes: UnsafeMutableRawBufferPointer) {
+    guard let base = bytes.baseAddress, bytes.count > 0 else { return }
+    #if canImport(Glibc)
+    explicit_bzero(base, bytes.count)
+    #elseif canImport(Darwin)
+    _ = memset_s(base, bytes.count, 0, bytes.count)
+    #else
+    bytes.initializeMemory(as: UInt8.self, repeating: 0)
+    #endif
 }
 
 extension Array where Element == UInt8 {
-    /// Overwrites this array's storage with zeros (for temporary copies of secrets).
-    mutating func zeroize() {
-        withUnsafeMutableBytes { SecretBytes.zeroize($0) }
+    /// Overwrites this array's storage with zeros (for temporary copies of secrets). Reaches only the storage the
+    /// array holds now, not copies made earlier.
+    public mutating func zeroize() {
+        withUnsafeMutableBytes { secureZero($0) }
     }
 }

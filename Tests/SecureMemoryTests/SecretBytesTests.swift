@@ -1,5 +1,5 @@
 import Testing
-@testable import Vault
+import SecureMemory
 
 @Suite struct SecretBytesTests {
     @Test func descriptionNeverShowsBytes() {
@@ -23,5 +23,15 @@ import Testing
         #expect(first.count == 32)
         #expect(!first.constantTimeEquals(second))
         #expect(first.constantTimeEquals(SecretBytes(first.withUnsafeBytes { Array($0) })))
+    }
+
+    @Test func secureZeroWipesTheGivenBytesOnly() {
+        var bytes: [UInt8] = Array(1...16)
+        bytes.withUnsafeMutableBytes { secureZero(UnsafeMutableRawBufferPointer(rebasing: $0[4..<12])) }
+        #expect(bytes == [1, 2, 3, 4] + [UInt8](repeating: 0, count: 8) + [13, 14, 15, 16])
+        let storage = bytes.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress!) }
+        bytes.zeroize()
+        #expect(bytes.allSatisfy { $0 == 0 })
+        #expect(bytes.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress!) } == storage)
     }
 }
