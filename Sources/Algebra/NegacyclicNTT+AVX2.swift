@@ -13,11 +13,14 @@ extension NegacyclicNTT {
         }
     }
 
-    /// Runs the inverse transform (with the 1/N scaling) with the AVX2 kernel when available; false when not.
+    /// Runs the inverse transform (with the 1/N scaling unless `scaled` is false) with the AVX2 kernel when
+    /// available; false when not.
     @usableFromInline
-    func inverseVectorised(_ elements: UnsafeMutableBufferPointer<FieldElement>) -> Bool {
-        runKernel(on: elements, twiddles: inverseTwiddles, shifts: inverseTwiddleShifts) { values, zetas, shifts in
-            goldilocks_ntt_inverse_avx2(values, zetas, shifts, size, sizeInverse.value, scaledLastInverseTwiddle.value)
+    func inverseVectorised(_ elements: UnsafeMutableBufferPointer<FieldElement>, scaled: Bool = true) -> Bool {
+        let scale = scaled ? sizeInverse.value : 1
+        let lastTwiddle = scaled ? scaledLastInverseTwiddle.value : inverseTwiddles[1].value
+        return runKernel(on: elements, twiddles: inverseTwiddles, shifts: inverseTwiddleShifts) { values, zetas, shifts in
+            goldilocks_ntt_inverse_avx2(values, zetas, shifts, size, scale, lastTwiddle)
         }
     }
 

@@ -79,6 +79,14 @@ public struct NegacyclicNTT: Sendable {
         values.withUnsafeMutableBufferPointer { inverse($0) }
     }
 
+    /// N times the inverse transform (the 1/N scaling left out), in place: for values already scaled by N^−1,
+    /// such as a key stored that way, this is the inverse and saves N/2 products.
+    @inlinable
+    public func inverseWithoutScaling(_ values: inout [FieldElement]) {
+        precondition(values.count == size, "NTT input has \(values.count) values, expected \(size)")
+        values.withUnsafeMutableBufferPointer { inverseWithoutScaling($0) }
+    }
+
     /// Forward transform with lazy reduction: between stages values stay in [0, 2^64) rather than [0, p), so
     /// a butterfly's sum and difference need only the carry/borrow correction (±(2^64 − p), which cannot wrap
     /// because the twiddle product is canonical); the last stage also makes every value canonical again.
@@ -137,9 +145,17 @@ public struct NegacyclicNTT: Sendable {
         inversePortable(a)
     }
 
-    /// The portable inverse transform (and the reference the AVX2 kernel is tested against).
+    /// N times the inverse transform (see the array form).
     @inlinable
-    func inversePortable(_ a: UnsafeMutableBufferPointer<FieldElement>) {
+    public func inverseWithoutScaling(_ a: UnsafeMutableBufferPointer<FieldElement>) {
+        if inverseVectorised(a, scaled: false) { return }
+        inversePortable(a, scaled: false)
+    }
+
+    /// The portable inverse transform (and the reference the AVX2 kernel is tested against); `scaled` false
+    /// leaves out the 1/N.
+    @inlinable
+    func inversePortable(_ a: UnsafeMutableBufferPointer<FieldElement>, scaled: Bool = true) {
         inverseTwiddles.withUnsafeBufferPointer { zetas in
             var length = 1
             while length < size >> 1 {
@@ -159,11 +175,11 @@ public struct NegacyclicNTT: Sendable {
                 length <<= 1
             }
             let scale = sizeInverse
-            let scaledZeta = scaledLastInverseTwiddle
+            let scaledZeta = scaled ? scaledLastInverseTwiddle : zetas[1]
             for j in 0..<length {
                 let u = a[j]
                 let v = a[j &+ length]
-                a[j] = scale * (u + v)
+                a[j] = scaled ? scale * (u + v) : u + v
                 a[j &+ length] = scaledZeta * (u - v)
             }
         }

@@ -149,10 +149,11 @@ AVX2 void goldilocks_ntt_inverse_avx2(uint64_t *values, const uint64_t *inverse_
     __m256i scale = splat(size_inverse), scale_high = splat(size_inverse >> 32);
     __m256i w = splat(scaled_zeta), w_high = splat(scaled_zeta >> 32);
     uint64_t *x = values, *y = values + length;
+    int unscaled = size_inverse == 1;  /* N times the inverse: the first half needs no product */
     for (size_t j = 0; j < length; j += 4) {
         __m256i s, d;
         canonical_sum_difference(load(x + j), load(y + j), &s, &d);
-        store(x + j, multiply(s, scale, scale_high));
+        store(x + j, unscaled ? s : multiply(s, scale, scale_high));
         store(y + j, multiply(d, w, w_high));
     }
 }

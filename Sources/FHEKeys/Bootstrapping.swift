@@ -16,7 +16,9 @@ public struct GLWESecretKey: Sendable, Equatable {
 public struct BootstrappingKey: Sendable {
     public let parameters: FHEParameters
     public let seed: [UInt8]
-    /// Flat NTT-domain values: [(i·rows + row)·(k+1) + component]·N.
+    /// Flat NTT-domain values times N^−1 (so the blind rotation's inverse transforms skip the 1/N):
+    /// [(i·rows + row)·(k+1) + component]·N. `NegacyclicNTT.inverseWithoutScaling` turns a row back into
+    /// coefficients.
     public var ntt: [FieldElement]
     let transform: NegacyclicNTT
 
@@ -31,7 +33,7 @@ public struct BootstrappingKey: Sendable {
         for index in 0..<(parameters.lweDimension * rows) {
             let base = (index * (k + 1) + k) * N
             var poly = Array(ntt[base..<(base + N)])
-            transform.inverse(&poly)
+            transform.inverseWithoutScaling(&poly)
             out.append(contentsOf: poly)
         }
         return out
@@ -101,6 +103,7 @@ public struct BootstrappingKey: Sendable {
         let k = parameters.glweDimension, N = parameters.polynomialSize, levels = parameters.pbsLevels
         let ntt = NegacyclicNTT(size: N)
         let rows = (k + 1) * levels
+        let sizeInverse = FieldElement(UInt64(N)).inverse()!
         var flat = [FieldElement](repeating: .zero, count: parameters.lweDimension * rows * (k + 1) * N)
         for i in 0..<parameters.lweDimension {
             for row in 0..<rows {
@@ -111,7 +114,7 @@ public struct BootstrappingKey: Sendable {
                         : Array(bodies[(index * N)..<((index + 1) * N)])
                     ntt.forward(&poly)
                     let base = (index * (k + 1) + m) * N
-                    for t in 0..<N { flat[base + t] = poly[t] }
+                    for t in 0..<N { flat[base + t] = poly[t] * sizeInverse }
                 }
             }
         }

@@ -45,8 +45,8 @@ extension BootstrappingKey {
         BlindRotationKernels.multiplyAccumulate(
             digits: digitPolys, rows: rows, key: key + i * block, columns: k + 1, size: N, into: output,
             prefetch: next.map { key + $0 * block })
-        for m in 0...k {
-            transform.inverse(UnsafeMutableBufferPointer(start: output + m * N, count: N))
+        for m in 0...k {  // the key holds N^−1·NTT(row), so N·INTT is the inverse here
+            transform.inverseWithoutScaling(UnsafeMutableBufferPointer(start: output + m * N, count: N))
         }
     }
 }

@@ -75,6 +75,13 @@ private func schoolbookNegacyclic(_ a: [FieldElement], _ b: [FieldElement]) -> [
             var vectorisedInverse = input
             _ = vectorisedInverse.withUnsafeMutableBufferPointer { ntt.inverseVectorised($0) }
             if ran { #expect(vectorisedInverse == portableInverse) }
+            // Without the 1/N: N times the scaled inverse, on both paths.
+            var portableUnscaled = input
+            portableUnscaled.withUnsafeMutableBufferPointer { ntt.inversePortable($0, scaled: false) }
+            #expect(portableUnscaled == portableInverse.map { $0 * FieldElement(UInt64(size)) })
+            var vectorisedUnscaled = input
+            _ = vectorisedUnscaled.withUnsafeMutableBufferPointer { ntt.inverseVectorised($0, scaled: false) }
+            if ran { #expect(vectorisedUnscaled == portableUnscaled) }
         }
     }
 

@@ -62,7 +62,7 @@ import Testing
                 for m in 0...k {
                     let base = ((i * rows + row) * (k + 1) + m) * N
                     var keyRow = Array(key.ntt[base..<(base + N)])
-                    ntt.inverse(&keyRow)
+                    ntt.inverseWithoutScaling(&keyRow)  // the key stores N^−1·NTT(row)
                     let product = ntt.multiply(digitRows[row], keyRow)
                     for t in 0..<N { expected[m * N + t] += product[t] }
                 }

@@ -18,7 +18,8 @@ void goldilocks_ntt_forward_avx2(uint64_t *values, const uint64_t *twiddles, con
 /* Inverse negacyclic NTT in place, exactly as NegacyclicNTT.inverse: Gentleman-Sande with inverse_twiddles[i] =
  * psi^-bitreverse(i), canonical bit-reversed input, canonical coefficients out, scaled by size_inverse = N^-1
  * (folded into the last stage with scaled_zeta = inverse_twiddles[1] * N^-1). n is a power of two >= 8.
- * twiddle_shifts describes inverse_twiddles as in goldilocks_ntt_forward_avx2. */
+ * twiddle_shifts describes inverse_twiddles as in goldilocks_ntt_forward_avx2. size_inverse = 1 with
+ * scaled_zeta = inverse_twiddles[1] gives N times the inverse, without the scaling products. */
 void goldilocks_ntt_inverse_avx2(uint64_t *values, const uint64_t *inverse_twiddles, const int8_t *twiddle_shifts,
                                  size_t n, uint64_t size_inverse, uint64_t scaled_zeta);
 
