@@ -25,12 +25,26 @@ AVX2_INLINE __m256i length2_twiddles(const uint64_t *z) {
 
 
 /* x·2^e mod p (0 <= e < 64, any x < 2^64), canonical: the 128-bit x·2^e is two shifts, then one reduction. */
-AVX2_INLINE __m256i multiply_power_of_two(__m256i x, __m128i e, __m128i complement) {
-    return reduce(_mm256_sll_epi64(x, e), _mm256_srl_epi64(x, complement));
+/* A twiddle that is ±2^e (0 <= e < 64): the shift counts and the sign. */
+typedef struct {
+    __m128i e, complement;
+    int negative;
+} shift_twiddle;
+
+/* The twiddle at `index` as a shift, from the caller's table (entries below 64 only); 0 when it is not ±2^e. */
+AVX2_INLINE int shift_twiddle_at(const int8_t *shifts, size_t index, shift_twiddle *twiddle) {
+    int shift = index < 64 ? shifts[index] : -1;
+    if (shift < 0) return 0;
+    twiddle->e = _mm_cvtsi32_si128(shift & 63);
+    twiddle->complement = _mm_cvtsi32_si128(64 - (shift & 63));
+    twiddle->negative = shift >= 64;
+    return 1;
 }
 
-/* The shift of a twiddle that is ±2^e (from the caller's table, entries below 64 only), or -1. */
-static inline int twiddle_shift(const int8_t *shifts, size_t index) { return index < 64 ? shifts[index] : -1; }
+/* x·2^e (the magnitude of the twiddle; the caller applies its sign). */
+AVX2_INLINE __m256i multiply_power_of_two(__m256i x, shift_twiddle twiddle) {
+    return reduce(_mm256_sll_epi64(x, twiddle.e), _mm256_srl_epi64(x, twiddle.complement));
+}
 
 AVX2 void goldilocks_ntt_forward_avx2(uint64_t *values, const uint64_t *twiddles, const int8_t *twiddle_shifts,
                                       size_t n) {
@@ -38,17 +52,15 @@ AVX2 void goldilocks_ntt_forward_avx2(uint64_t *values, const uint64_t *twiddles
     for (size_t length = n >> 1; length >= 4; length >>= 1) {
         for (size_t start = 0; start < n; start += 2 * length, k++) {
             uint64_t *x = values + start, *y = values + start + length;
-            int shift = twiddle_shift(twiddle_shifts, k);
-            if (shift >= 0) {
+            shift_twiddle twiddle;
+            if (shift_twiddle_at(twiddle_shifts, k, &twiddle)) {
                 /* twiddle ±2^e: t = y·2^e by shifts; a negative twiddle swaps the butterfly's outputs */
-                __m128i e = _mm_cvtsi32_si128(shift & 63), complement = _mm_cvtsi32_si128(64 - (shift & 63));
-                int negative = shift >= 64;
                 for (size_t j = 0; j < length; j += 4) {
-                    __m256i t = multiply_power_of_two(load(y + j), e, complement);
+                    __m256i t = multiply_power_of_two(load(y + j), twiddle);
                     __m256i s, d;
                     butterfly(load(x + j), t, &s, &d);
-                    store(x + j, negative ? d : s);
-                    store(y + j, negative ? s : d);
+                    store(x + j, twiddle.negative ? d : s);
+                    store(y + j, twiddle.negative ? s : d);
                 }
                 continue;
             }
@@ -122,16 +134,14 @@ AVX2 void goldilocks_ntt_inverse_avx2(uint64_t *values, const uint64_t *inverse_
         size_t k = n / (length << 1);
         for (size_t start = 0; start < n; start += 2 * length, k++) {
             uint64_t *x = values + start, *y = values + start + length;
-            int shift = twiddle_shift(twiddle_shifts, k);
-            if (shift >= 0) {
-                __m128i e = _mm_cvtsi32_si128(shift & 63), complement = _mm_cvtsi32_si128(64 - (shift & 63));
-                int negative = shift >= 64;
+            shift_twiddle twiddle;
+            if (shift_twiddle_at(twiddle_shifts, k, &twiddle)) {
                 for (size_t j = 0; j < length; j += 4) {
                     __m256i s, d;
                     canonical_sum_difference(load(x + j), load(y + j), &s, &d);
                     store(x + j, s);
-                    __m256i t = multiply_power_of_two(d, e, complement);
-                    store(y + j, negative ? neg_mod_avx2(t) : t);
+                    __m256i t = multiply_power_of_two(d, twiddle);
+                    store(y + j, twiddle.negative ? neg_mod_avx2(t) : t);
                 }
                 continue;
             }
