@@ -46,14 +46,14 @@ public struct NegacyclicNTT: Sendable {
     /// e for 2^e, 64 + e for −2^e (0 ≤ e < 64), −1 for anything else (see `twiddleShifts`).
     static func powerOfTwoShifts(_ values: ArraySlice<FieldElement>) -> [Int8] {
         values.map { value in
-            for e in 0..<64 {
-                let power = FieldElement(UInt64(1) << UInt64(e))
-                if value == power { return Int8(e) }
-                if value == -power { return Int8(64 + e) }
-            }
+            if let e = powersOfTwo.firstIndex(of: value) { return Int8(e) }
+            if let e = powersOfTwo.firstIndex(of: -value) { return Int8(64 + e) }
             return -1
         }
     }
+
+    /// 2^e for 0 ≤ e < 64 (all below p, so canonical).
+    static let powersOfTwo = (0..<64).map { FieldElement(UInt64(1) << UInt64($0)) }
 
     static func bitReverse(_ value: Int, bits: Int) -> Int {
         var result = 0

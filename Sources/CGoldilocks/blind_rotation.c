@@ -5,7 +5,7 @@
 #include "CGoldilocks.h"
 #include "goldilocks_avx2.h"
 
-/* ---- scalar reference pieces (used for tails) ---- */
+/* ---- scalar pieces (the AVX2 tails and CPUs without AVX2) ---- */
 
 static inline uint64_t add_mod(uint64_t a, uint64_t b) {
     uint64_t s = a + b;
@@ -43,6 +43,26 @@ static inline void decompose_one(uint64_t v, unsigned base_log, unsigned levels,
     }
 }
 
+/* Digits of source[begin..<end] (digit j of coefficient t at digits[j·n + t]). */
+static void decompose_range(const uint64_t *source, size_t n, size_t begin, size_t end, unsigned base_log,
+                            unsigned levels, uint64_t *digits) {
+    for (size_t t = begin; t < end; t++) decompose_one(source[t], base_log, levels, digits + t, n);
+}
+
+/* Digits of coefficients [begin, end) of X^s·src - src where coefficient t takes rotated[t] = ±src[t - offset]
+ * (negated when `negate`): -src[t - offset] - src[t] is computed as -(src[t - offset] + src[t]). */
+static void rotate_subtract_range(const uint64_t *src, size_t n, size_t begin, size_t end, ptrdiff_t offset,
+                                  int negate, unsigned base_log, unsigned levels, uint64_t *digits) {
+    for (size_t t = begin; t < end; t++) {
+        uint64_t value = negate ? neg_mod(add_mod(src[t - offset], src[t])) : sub_mod(src[t - offset], src[t]);
+        decompose_one(value, base_log, levels, digits + t, n);
+    }
+}
+
+static void add_assign_range(uint64_t *accumulator, const uint64_t *values, size_t begin, size_t end) {
+    for (size_t t = begin; t < end; t++) accumulator[t] = add_mod(accumulator[t], values[t]);
+}
+
 /* ---- AVX2 pieces ---- */
 
 AVX2_INLINE __m256i round_scale_avx2(__m256i v, unsigned bits) {
@@ -78,7 +98,7 @@ AVX2 static void decompose_all_avx2(const uint64_t *source, size_t n, unsigned b
                                     uint64_t *digits) {
     size_t t = 0;
     for (; t + 4 <= n; t += 4) decompose_avx2(load(source + t), base_log, levels, digits + t, n);
-    for (; t < n; t++) decompose_one(source[t], base_log, levels, digits + t, n);
+    decompose_range(source, n, t, n, base_log, levels, digits);
 }
 
 void goldilocks_decompose(const uint64_t *source, size_t n, unsigned base_log, unsigned levels, uint64_t *digits) {
@@ -86,11 +106,10 @@ void goldilocks_decompose(const uint64_t *source, size_t n, unsigned base_log, u
         decompose_all_avx2(source, n, base_log, levels, digits);
         return;
     }
-    for (size_t t = 0; t < n; t++) decompose_one(source[t], base_log, levels, digits + t, n);
+    decompose_range(source, n, 0, n, base_log, levels, digits);
 }
 
-/* Digits of coefficients [begin, end) of X^s·src - src where coefficient t takes rotated[t] = ±src[t - offset]
- * (negated when `negate`): -src[t - offset] - src[t] is computed as -(src[t - offset] + src[t]). */
+/* rotate_subtract_range, four coefficients per vector. */
 AVX2_INLINE void rotate_subtract_range_avx2(const uint64_t *src, size_t n, size_t begin, size_t end,
                                             ptrdiff_t offset, int negate, unsigned base_log, unsigned levels,
                                             uint64_t *digits) {
@@ -106,10 +125,7 @@ AVX2_INLINE void rotate_subtract_range_avx2(const uint64_t *src, size_t n, size_
             decompose_avx2(value, base_log, levels, digits + t, n);
         }
     }
-    for (; t < end; t++) {
-        uint64_t value = negate ? neg_mod(add_mod(src[t - offset], src[t])) : sub_mod(src[t - offset], src[t]);
-        decompose_one(value, base_log, levels, digits + t, n);
-    }
+    rotate_subtract_range(src, n, t, end, offset, negate, base_log, levels, digits);
 }
 
 AVX2 static void rotate_subtract_decompose_avx2(const uint64_t *source, size_t n, size_t s, int wrapped_negated,
@@ -129,12 +145,8 @@ void goldilocks_rotate_subtract_decompose(const uint64_t *source, size_t n, size
         rotate_subtract_decompose_avx2(source, n, s, wrapped_negated, base_log, levels, digits);
         return;
     }
-    for (size_t t = 0; t < n; t++) {
-        int wrapped = t < s;
-        uint64_t rotated = wrapped ? source[t + n - s] : source[t - s];
-        if (wrapped == wrapped_negated) rotated = neg_mod(rotated);
-        decompose_one(sub_mod(rotated, source[t]), base_log, levels, digits + t, n);
-    }
+    rotate_subtract_range(source, n, 0, s, (ptrdiff_t)s - (ptrdiff_t)n, wrapped_negated, base_log, levels, digits);
+    rotate_subtract_range(source, n, s, n, (ptrdiff_t)s, !wrapped_negated, base_log, levels, digits);
 }
 
 /* The production shape (k = 1, one level): two digit rows, two output columns; each digit vector is loaded and
@@ -169,7 +181,8 @@ AVX2 static void multiply_accumulate_avx2(const uint64_t *digits, size_t rows, c
         uint64_t *out = output + m * n;
         for (size_t t = 0; t < n; t += 4) {
             if (prefetch && (t & 7) == 0) {
-                for (size_t row = 0; row < rows; row++) _mm_prefetch((const char *)(prefetch + (row * columns + m) * n + t), _MM_HINT_T1);
+                for (size_t row = 0; row < rows; row++)
+                    _mm_prefetch((const char *)(prefetch + (row * columns + m) * n + t), _MM_HINT_T1);
             }
             __m256i sum = _mm256_setzero_si256();
             for (size_t row = 0; row < rows; row++) {
@@ -210,7 +223,7 @@ void goldilocks_multiply_accumulate(const uint64_t *digits, size_t rows, const u
 AVX2 static void add_assign_avx2(uint64_t *accumulator, const uint64_t *values, size_t count) {
     size_t t = 0;
     for (; t + 4 <= count; t += 4) store(accumulator + t, add_mod_avx2(load(accumulator + t), load(values + t)));
-    for (; t < count; t++) accumulator[t] = add_mod(accumulator[t], values[t]);
+    add_assign_range(accumulator, values, t, count);
 }
 
 void goldilocks_add_assign(uint64_t *accumulator, const uint64_t *values, size_t count) {
@@ -218,5 +231,5 @@ void goldilocks_add_assign(uint64_t *accumulator, const uint64_t *values, size_t
         add_assign_avx2(accumulator, values, count);
         return;
     }
-    for (size_t t = 0; t < count; t++) accumulator[t] = add_mod(accumulator[t], values[t]);
+    add_assign_range(accumulator, values, 0, count);
 }
