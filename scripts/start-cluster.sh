@@ -42,7 +42,9 @@ done
 if [ "$mode" = "centralized" ]; then parties=(centralized); else parties=(1 2 3 4); fi
 
 # Certificates: made once per run directory (4 parties cover both modes; the centralized core uses core-1).
-if [ ! -f "$run_dir/certs/ca.pem" ]; then
+# Certificates made before each party's certificate carried its own identity name are made anew.
+if [ ! -f "$run_dir/certs/ca.pem" ] || ! openssl x509 -in "$run_dir/certs/core-1.pem" -noout -ext subjectAltName 2>/dev/null | grep -q "DNS:kms-core-1"; then
+  rm -rf "$run_dir/certs" && mkdir -p "$run_dir/certs"
   "$KMS_BIN_DIR/kms-gen-tls-certs" --parties 4 --out "$run_dir/certs"
 fi
 

@@ -37,8 +37,8 @@ grpc::ByteBuffer makeBuffer(const uint8_t *data, size_t length) {
 
 /// The identity strings of one connection, computed once from its grpc auth context (see IdentityCache).
 struct PeerIdentityEntry {
-    std::string subject, commonName;
-    bool hasSubject = false, hasCommonName = false;
+    std::string subject, commonName, certificatePEM;
+    bool hasSubject = false, hasCommonName = false, hasCertificate = false;
     std::vector<std::string> names;
     std::vector<cgrpc_string> nameViews;
     cgrpc_peer_identity view{};
@@ -64,12 +64,14 @@ struct PeerIdentityEntry {
         };
         hasSubject = first(GRPC_X509_SUBJECT_PROPERTY_NAME, &subject);
         hasCommonName = first(GRPC_X509_CN_PROPERTY_NAME, &commonName);
+        hasCertificate = first(GRPC_X509_PEM_CERT_PROPERTY_NAME, &certificatePEM);
         grpc_auth_property_iterator it = grpc_auth_context_find_properties_by_name(auth, GRPC_X509_SAN_PROPERTY_NAME);
         while (const grpc_auth_property *name = grpc_auth_property_iterator_next(&it))
             names.emplace_back(name->value, name->value_length);
         for (const auto &name : names) nameViews.push_back({name.data(), name.size()});
         view.subject = hasSubject ? subject.c_str() : nullptr;
         view.common_name = hasCommonName ? commonName.c_str() : nullptr;
+        view.certificate_pem = hasCertificate ? certificatePEM.c_str() : nullptr;
         view.alternative_names = nameViews.data();
         view.alternative_name_count = nameViews.size();
         view.authenticated = grpc_auth_context_peer_is_authenticated(auth) && hasSubject ? 1 : 0;

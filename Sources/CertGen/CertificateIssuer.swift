@@ -10,21 +10,6 @@ struct IssuedCertificate: Sendable {
     var privateKeyPEM: String
 }
 
-/// Errors of `kms-gen-tls-certs`, each with a message an operator can act on.
-enum CertGenError: Error, CustomStringConvertible {
-    case invalidHost(String)
-    case invalidPartyCount(Int)
-    case cannotWrite(path: String, reason: String)
-
-    var description: String {
-        switch self {
-        case .invalidHost(let host): "invalid host '\(host)': expected a DNS name or an IPv4/IPv6 address"
-        case .invalidPartyCount(let count): "invalid --parties \(count): expected 1…1000"
-        case .cannotWrite(let path, let reason): "cannot write \(path): \(reason)"
-        }
-    }
-}
-
 /// Issues the cluster's certificates: one self-signed CA, then leaf certificates signed by it.
 /// Parties are named `CN=kms-core-<id>` so a core's TLS identity says which party it is (DESIGN §1).
 struct CertificateIssuer {

@@ -15,9 +15,14 @@ struct GenerateTLSCertificates: ParsableCommand {
               core-<i>.key    O=Threshold KMS; TLS server and client identity
               client.pem      a client certificate (CN=kms-client) for
               client.key      kms-core-client and tests
-            Every party certificate has the SANs of all --hosts plus localhost
-            and 127.0.0.1. Private keys get mode 0600. The CA private key is
-            never written: re-run the tool (a new CA) to add a party.
+            Party i's certificate names party i only. Its SANs are its identity
+            kms-core-<i> (the name the other cores pin when they call it), the
+            hosts given for it with --host-for i=HOST[,HOST], and the hosts
+            shared by every party with --hosts. Without --hosts and --host-for
+            (the local testnet) every party also gets localhost and 127.0.0.1.
+            kms-core-<j> is never put into another party's certificate.
+            Private keys get mode 0600. The CA private key is never written:
+            re-run the tool (a new CA) to add a party.
             """
     )
 
@@ -29,8 +34,17 @@ struct GenerateTLSCertificates: ParsableCommand {
 
     @Option(
         name: .long,
-        help: "Comma-separated host names or IP addresses added as SANs to every party certificate.")
-    var hosts: String = ""
+        help: ArgumentHelp(
+            "Comma-separated host names or IP addresses added as SANs to every party certificate.",
+            valueName: "HOST[,HOST]"))
+    var hosts: String?
+
+    @Option(
+        name: .customLong("host-for"),
+        help: ArgumentHelp(
+            "Host names or IP addresses for one party's certificate only (repeat per party).",
+            valueName: "PARTY=HOST[,HOST]"))
+    var hostFor: [String] = []
 
     @Option(name: .long, help: "Validity in days, starting one hour before now.")
     var days: Int = 3650
@@ -43,10 +57,13 @@ struct GenerateTLSCertificates: ParsableCommand {
     }
 
     func run() throws {
-        let hostList = hosts.split(separator: ",").map(String.init) + ["localhost", "127.0.0.1"]
-        let subjectAlternativeNames: [GeneralName]
+        // Every name is checked before anything is written.
+        let subjectAlternativeNames: [[GeneralName]]
         do {
-            subjectAlternativeNames = try CertificateIssuer.subjectAlternativeNames(for: hostList)
+            let assignment = try HostAssignment(parties: parties, hosts: hosts, hostFor: hostFor)
+            subjectAlternativeNames = try (1...parties).map { party in
+                try CertificateIssuer.subjectAlternativeNames(for: assignment.hosts(forParty: party))
+            }
         } catch {
             throw ValidationError("\(error)")
         }
@@ -59,8 +76,8 @@ struct GenerateTLSCertificates: ParsableCommand {
 
         for party in 1...parties {
             let issued = try issuer.issue(
-                commonName: "kms-core-\(party)",
-                subjectAlternativeNames: subjectAlternativeNames,
+                commonName: HostAssignment.identity(party: party),
+                subjectAlternativeNames: subjectAlternativeNames[party - 1],
                 usages: [.serverAuth, .clientAuth])
             try PEMFileWriter.write(issued.certificatePEM, to: path("core-\(party).pem"), mode: 0o644)
             try PEMFileWriter.write(issued.privateKeyPEM, to: path("core-\(party).key"), mode: 0o600)

@@ -17,32 +17,22 @@ public struct PeerAuthorization: Sendable {
 
     /// Returns the claimed party id if the caller's identity matches it; throws UNAUTHENTICATED without a
     /// verified certificate and PERMISSION_DENIED for an unknown party or a certificate of someone else.
+    /// The caller's common name is read from its verified leaf certificate by swift-certificates, once per
+    /// connection (the parsed names are cached on the connection's `PeerCertificate`).
     @discardableResult
     public func authorize(claimedParty: UInt32, caller: PeerIdentity) throws(EngineError) -> Int {
-        guard caller.isAuthenticated else {
+        guard caller.isAuthenticated, let certificate = caller.certificate else {
             throw .unauthenticated("peer service requires a verified client certificate")
         }
         let party = Int(claimedParty)
         guard let expected = expectedIdentities[party] else {
             throw .permissionDenied("party \(claimedParty) is not a member of this cluster")
         }
-        let presented = caller.commonName ?? Self.commonName(inSubject: caller.subject)
+        let presented = certificate.derived(PartyCertificate.names(pem:)).commonName
         guard presented == expected else {
             throw .permissionDenied(
                 "caller's certificate (CN=\(presented ?? "none")) is not the identity pinned for party \(party)")
         }
         return party
-    }
-
-    /// The CN attribute of a subject string such as "CN=kms-core-2,O=Threshold KMS" or "O = …, CN = …".
-    static func commonName(inSubject subject: String?) -> String? {
-        guard let subject else { return nil }
-        for part in subject.split(whereSeparator: { $0 == "," || $0 == "/" }) {
-            let pieces = part.split(separator: "=", maxSplits: 1)
-            if pieces.count == 2, pieces[0].trimmingCharacters(in: .whitespaces) == "CN" {
-                return pieces[1].trimmingCharacters(in: .whitespaces)
-            }
-        }
-        return nil
     }
 }

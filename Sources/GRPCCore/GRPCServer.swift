@@ -151,7 +151,8 @@ private func serverCallHandler(context: UnsafeMutableRawPointer?, call: OpaquePo
         subject: identity?.subject,
         commonName: identity?.commonName,
         subjectAlternativeNames: identity?.subjectAlternativeNames ?? [],
-        isAuthenticated: identity?.isAuthenticated ?? false)
+        isAuthenticated: identity?.isAuthenticated ?? false,
+        certificate: identity?.certificate)
     let metadata = (0..<info.metadata_count).map { index -> (key: String, value: String) in
         let entry = info.metadata[index]
         return (key: String(entry.key), value: String(entry.value))
@@ -179,6 +180,7 @@ final class CachedPeerIdentity: Sendable {
     let commonName: String?
     let subjectAlternativeNames: [String]
     let isAuthenticated: Bool
+    let certificate: PeerCertificate?
 
     init(_ identity: cgrpc_peer_identity) {
         subject = identity.subject.map { String(cString: $0) }
@@ -187,6 +189,8 @@ final class CachedPeerIdentity: Sendable {
             String(identity.alternative_names[$0])
         }
         isAuthenticated = identity.authenticated == 1
+        // Only a verified certificate is handed on (every TLS mode here verifies whatever it requests).
+        certificate = isAuthenticated ? identity.certificate_pem.map { PeerCertificate(pem: String(cString: $0)) } : nil
     }
 
     /// The object attached to `identity`'s cache entry, made and attached on first use. Valid while the entry

@@ -20,18 +20,72 @@ import Testing
         let openssl = try TestProcesses.tool("openssl")
         for party in 1...3 {
             let result = try TestProcesses.run(
-                openssl, ["x509", "-in", certificates.certificatePath(party: party), "-noout", "-subject", "-ext", "subjectAltName,extendedKeyUsage"])
+                openssl, ["x509", "-in", certificates.certificatePath(party: party), "-noout", "-subject", "-ext", "extendedKeyUsage"])
             #expect(result.status == 0, "\(result.combined)")
             #expect(result.output.contains("CN = kms-core-\(party)"), "\(result.output)")
-            for san in ["DNS:core.example.test", "IP Address:10.1.2.3", "DNS:localhost", "IP Address:127.0.0.1"] {
-                #expect(result.output.contains(san), "party \(party) lacks \(san): \(result.output)")
-            }
             #expect(result.output.contains("TLS Web Server Authentication"))
             #expect(result.output.contains("TLS Web Client Authentication"))
+            // Explicitly shared hosts go to every party, next to its own identity name, and nothing else.
+            #expect(
+                try certificates.alternativeNames("core-\(party).pem")
+                    == ["DNS:kms-core-\(party)", "DNS:core.example.test", "IP Address:10.1.2.3"])
         }
         let ca = try TestProcesses.run(openssl, ["x509", "-in", certificates.caPath, "-noout", "-ext", "basicConstraints", "-text"])
         #expect(ca.output.contains("CA:TRUE"))
         #expect(ca.output.contains("prime256v1") || ca.output.contains("P-256"))
+    }
+
+    /// The local testnet (no host options): party i is kms-core-i on localhost/127.0.0.1, never another party.
+    @Test func localTestnetCertificatesCarryOnlyTheirOwnIdentityAndLoopback() throws {
+        let certificates = try TestCertificates.generate(parties: 4)
+        defer { certificates.remove() }
+        for party in 1...4 {
+            #expect(
+                try certificates.alternativeNames("core-\(party).pem")
+                    == ["DNS:kms-core-\(party)", "DNS:localhost", "IP Address:127.0.0.1"])
+        }
+        #expect(try certificates.alternativeNames("client.pem").isEmpty)
+    }
+
+    /// `--host-for PARTY=HOST[,HOST]`: each party gets its identity name and its own hosts, nobody else's.
+    @Test func eachPartyGetsOnlyTheHostsGivenForIt() throws {
+        let certificates = try TestCertificates.generate(
+            parties: 3, hostsFor: [1: ["core1.example.test", "10.0.0.1"], 2: ["core2.example.test", "fd00::2"]])
+        defer { certificates.remove() }
+        #expect(
+            try certificates.alternativeNames("core-1.pem")
+                == ["DNS:kms-core-1", "DNS:core1.example.test", "IP Address:10.0.0.1"])
+        #expect(
+            try certificates.alternativeNames("core-2.pem")
+                == ["DNS:kms-core-2", "DNS:core2.example.test", "IP Address:FD00:0:0:0:0:0:0:2"])
+        #expect(try certificates.alternativeNames("core-3.pem") == ["DNS:kms-core-3"])
+
+        // Shared and per-party hosts combine.
+        let both = try TestCertificates.generate(parties: 2, hosts: ["lb.example.test"], hostsFor: [2: ["core2.example.test"]])
+        defer { both.remove() }
+        #expect(try both.alternativeNames("core-1.pem") == ["DNS:kms-core-1", "DNS:lb.example.test"])
+        #expect(try both.alternativeNames("core-2.pem") == ["DNS:kms-core-2", "DNS:lb.example.test", "DNS:core2.example.test"])
+    }
+
+    /// A host list that would give a party another party's identity, or names a party that does not exist, is
+    /// refused in one line.
+    @Test func hostsThatWouldImpersonateAnotherPartyAreRefused() throws {
+        let tool = try TestProcesses.binary("kms-gen-tls-certs")
+        let directory = try TestProcesses.temporaryDirectory(prefix: "certs-impersonate")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let cases: [([String], String)] = [
+            (["--host-for", "2=kms-core-1"], "kms-core-1"),
+            (["--hosts", "KMS-CORE-3"], "KMS-CORE-3"),
+            (["--host-for", "5=core5.example.test"], "--host-for 5"),
+            (["--host-for", "two=core2.example.test"], "--host-for"),
+            (["--host-for", "2=bad host"], "invalid host 'bad host'"),
+        ]
+        for (arguments, expected) in cases {
+            let result = try TestProcesses.run(tool, ["--parties", "4", "--out", directory.path] + arguments)
+            #expect(result.status != 0, "\(arguments) was accepted")
+            #expect(result.errorOutput.contains(expected), "\(arguments): \(result.errorOutput)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("ca.pem").path))
     }
 
     @Test func privateKeysAreOwnerOnlyAndMatchTheirCertificates() throws {
@@ -71,7 +125,7 @@ import Testing
         #expect(zero.status != 0)
         let help = try TestProcesses.run(tool, ["--help"])
         #expect(help.status == 0)
-        for word in ["--parties", "--out", "--hosts", "ca.pem", "core-<i>.pem", "client.pem", "0600"] {
+        for word in ["--parties", "--out", "--hosts", "--host-for", "kms-core-<i>", "ca.pem", "core-<i>.pem", "client.pem", "0600"] {
             #expect(help.output.contains(word), "--help does not mention \(word)")
         }
     }

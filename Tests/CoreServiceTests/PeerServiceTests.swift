@@ -74,11 +74,74 @@ import Testing
         #expect(status.state == .degraded)
     }
 
-    @Test func commonNameIsFoundInEitherSubjectFormat() {
-        #expect(PeerAuthorization.commonName(inSubject: "CN=kms-core-2,O=Threshold KMS") == "kms-core-2")
-        #expect(PeerAuthorization.commonName(inSubject: "O = Threshold KMS, CN = kms-core-3") == "kms-core-3")
-        #expect(PeerAuthorization.commonName(inSubject: "/O=Threshold KMS/CN=kms-core-4") == "kms-core-4")
-        #expect(PeerAuthorization.commonName(inSubject: "O=Threshold KMS") == nil)
-        #expect(PeerAuthorization.commonName(inSubject: nil) == nil)
+    /// A stand-in peer endpoint in this process: answers Ping as `responder`, presenting `certificate`'s identity.
+    func fakePeer(port: Int, certificates: TestCertificates, certificate: String, key: String, responder: UInt32)
+        throws -> GRPCServer
+    {
+        let server = GRPCServer(configuration: GRPCServerConfiguration(
+            host: "127.0.0.1", port: port,
+            tls: ServerTLSConfiguration(
+                identity: TLSIdentity(
+                    certificateChainPEM: try certificates.read(certificate), privateKeyPEM: try certificates.read(key)),
+                trustedRootsPEM: try certificates.read("ca.pem"), requireClientCertificate: true)))
+        server.register(method: PeerServiceMethod.ping.path) { bytes, _ in
+            let request = try Mpc_V1_PingRequest(serializedBytes: bytes)
+            var response = Mpc_V1_PingResponse()
+            response.responder = responder
+            response.nonce = request.nonce
+            return try response.serializedBytes()
+        }
+        _ = try server.start()
+        return server
+    }
+
+    /// DESIGN §6: outbound calls check that the server is the party pinned for that id. At party 2's address a
+    /// server presenting party 3's certificate (same CA, answering "I am party 2") must not pass as party 2;
+    /// at party 3's address the genuine party 3 does.
+    @Test func outboundProbeRefusesAServerPresentingAnotherPartysCertificate() async throws {
+        let workspace = try TestWorkspace(parties: 4)
+        defer { workspace.remove() }
+        let configuration = try workspace.thresholdParty(1)
+        let certificates = configuration.certificates
+        let impostor = try fakePeer(
+            port: configuration.peerPorts[1], certificates: certificates,
+            certificate: "core-3.pem", key: "core-3.key", responder: 2)
+        let genuine = try fakePeer(
+            port: configuration.peerPorts[2], certificates: certificates,
+            certificate: "core-3.pem", key: "core-3.key", responder: 3)
+        let server = try await TestServer.start(configuration)
+        defer { server.stop() }
+        let channel = try server.channel()
+        defer { channel.close() }
+        let status: Kms_V1_HealthStatus = try await TestCalls.call(
+            channel, CoreServiceMethod.getHealthStatus.path, Kms_V1_Empty(), timeout: .seconds(20))
+        await impostor.shutdown(gracePeriod: .zero)
+        await genuine.shutdown(gracePeriod: .zero)
+        let party2 = try #require(status.peers.first { $0.partyID == 2 })
+        let party3 = try #require(status.peers.first { $0.partyID == 3 })
+        #expect(!party2.reachable, "party 3's certificate was accepted as party 2: \(party2)")
+        #expect(!party2.error.isEmpty)
+        #expect(party3.reachable, "the genuine party 3 was refused: \(party3.error)")
+    }
+
+    /// Party names come from the certificate through swift-certificates: CN and DNS SANs of kms-gen-tls-certs'
+    /// certificates, the leaf of a chain file, nothing from text that is not a certificate.
+    @Test func namesAreReadFromTheCertificateByTheX509Library() throws {
+        let certificates = try TestCertificates.generate(parties: 2)
+        defer { certificates.remove() }
+        let party2 = try certificates.read("core-2.pem")
+        #expect(
+            PartyCertificate.names(pem: party2)
+                == PartyCertificate.Names(commonName: "kms-core-2", dnsNames: ["kms-core-2", "localhost"]))
+        #expect(PartyCertificate.names(pem: party2 + (try certificates.read("ca.pem"))).commonName == "kms-core-2")
+        #expect(PartyCertificate.names(pem: try certificates.read("client.pem")).commonName == "kms-client")
+        #expect(PartyCertificate.names(pem: "CN=kms-core-2,O=Threshold KMS") == .none)
+        #expect(PartyCertificate.names(pem: party2).carries("kms-core-2"))
+        #expect(!PartyCertificate.names(pem: party2).carries("kms-core-1"))
+
+        let certificate = try #require(PartyCertificate(pem: party2))
+        #expect(certificate.isCertified(privateKeyPEM: try certificates.read("core-2.key")))
+        #expect(!certificate.isCertified(privateKeyPEM: try certificates.read("core-1.key")))
+        #expect(!certificate.isCertified(privateKeyPEM: "not a key"))
     }
 }

@@ -5,11 +5,15 @@ import GRPCCore
 struct TestCertificates: Sendable {
     let directory: URL
 
-    /// Runs kms-gen-tls-certs for `parties` parties into a fresh temporary directory.
-    static func generate(parties: Int, hosts: [String] = []) throws -> TestCertificates {
+    /// Runs kms-gen-tls-certs for `parties` parties into a fresh temporary directory: `hosts` go to every party
+    /// (`--hosts`), `hostsFor[i]` to party i only (`--host-for i=…`); neither = the local testnet's names.
+    static func generate(parties: Int, hosts: [String] = [], hostsFor: [Int: [String]] = [:]) throws -> TestCertificates {
         let directory = try TestProcesses.temporaryDirectory(prefix: "certs")
         var arguments = ["--parties", "\(parties)", "--out", directory.path]
         if !hosts.isEmpty { arguments += ["--hosts", hosts.joined(separator: ",")] }
+        for (party, names) in hostsFor.sorted(by: { $0.key < $1.key }) {
+            arguments += ["--host-for", "\(party)=\(names.joined(separator: ","))"]
+        }
         let result = try TestProcesses.run(try TestProcesses.binary("kms-gen-tls-certs"), arguments)
         guard result.status == 0 else {
             throw TestProcesses.Failure(description: "kms-gen-tls-certs failed: \(result.combined)")
@@ -25,6 +29,18 @@ struct TestCertificates: Sendable {
     var clientKeyPath: String { path("client.key") }
 
     func read(_ name: String) throws -> String { try String(contentsOfFile: path(name), encoding: .utf8) }
+
+    /// The subject alternative names of `name` as openssl prints them ("DNS:kms-core-1", "IP Address:127.0.0.1").
+    func alternativeNames(_ name: String) throws -> Set<String> {
+        let result = try TestProcesses.run(
+            try TestProcesses.tool("openssl"), ["x509", "-in", path(name), "-noout", "-ext", "subjectAltName"])
+        guard result.status == 0 else {
+            throw TestProcesses.Failure(description: "openssl x509 \(name): \(result.combined)")
+        }
+        // "X509v3 Subject Alternative Name: \n    DNS:kms-core-1, DNS:localhost, IP Address:127.0.0.1"
+        let lines = result.output.split(separator: "\n").dropFirst()
+        return Set(lines.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) })
+    }
 
     /// Client TLS trusting this CA, presenting `certificate`/`key` (file names in this directory), or none.
     func clientTLS(certificate: String? = "client.pem", key: String? = "client.key") throws -> ClientTLSConfiguration {

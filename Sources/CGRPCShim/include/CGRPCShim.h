@@ -31,6 +31,8 @@ typedef struct cgrpc_metadata_entry {
 typedef struct cgrpc_peer_identity {
     const char *subject;                        // NUL-terminated; NULL when the peer presented no certificate
     const char *common_name;                    // NUL-terminated; NULL when absent
+    const char *certificate_pem;                // the verified leaf certificate, PEM, NUL-terminated; NULL when
+                                                // the peer presented none (grpc's "x509_pem_cert")
     const cgrpc_string *alternative_names;      // DNS names and IP addresses
     size_t alternative_name_count;
     int authenticated;                          // 1 = a client certificate was presented and verified

@@ -37,6 +37,7 @@ public final class CoreServer: Sendable {
         if let tls = configuration.tls {
             do {
                 material = try TLSMaterial(loading: tls)
+                try material?.checkOwnCertificate(threshold: configuration.threshold)
             } catch {
                 throw .configuration(error)
             }

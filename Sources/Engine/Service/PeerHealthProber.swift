@@ -4,7 +4,9 @@ import KMSAPI
 import SwiftProtobuf
 
 /// Probes the other cores' peer endpoints with mpc.v1 Ping over mutual TLS (this core's own certificate as
-/// client identity), concurrently, and reports reachability and round-trip time for GetHealthStatus.
+/// client identity), concurrently, and reports reachability and round-trip time for GetHealthStatus. Each
+/// peer's channel is pinned to that peer's identity: a server presenting another party's certificate fails the
+/// handshake and is reported unreachable.
 public actor PeerHealthProber {
     public struct Probe: Sendable, Equatable {
         public var partyId: Int
@@ -20,6 +22,8 @@ public actor PeerHealthProber {
     private let timeout: Duration
     private var channels: [Int: GRPCChannel] = [:]
 
+    /// `tls`: the CA and this core's client certificate (`TLSMaterial.peerClientConfiguration`); the prober pins
+    /// it to each peer itself (`pinned(to:)`).
     public init(partyId: Int, peers: [CoreConfiguration.Peer], tls: ClientTLSConfiguration, timeout: Duration = .seconds(2)) {
         self.partyId = partyId
         self.peers = peers.filter { $0.partyId != partyId }
@@ -49,8 +53,8 @@ public actor PeerHealthProber {
 
     private func channel(for peer: CoreConfiguration.Peer) -> GRPCChannel? {
         if let existing = channels[peer.partyId] { return existing }
-        guard let created = try? GRPCChannel(configuration: GRPCChannelConfiguration(target: peer.address, tls: tls))
-        else { return nil }
+        let configuration = GRPCChannelConfiguration(target: peer.address, tls: tls.pinned(to: peer.identity))
+        guard let created = try? GRPCChannel(configuration: configuration) else { return nil }
         channels[peer.partyId] = created
         return created
     }
