@@ -10,6 +10,11 @@ public enum MPCError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidParameters(String)
     /// A message could not be decoded.
     case malformedMessage(from: Int)
+    /// A one-time setup could not complete (e.g. a PRSS subset still had missing keys after every member dealt);
+    /// the caller retries the whole setup under a new session.
+    case setupFailed(String)
+    /// Preprocessed elements bound to a session were asked for again, or their batch failed (never reused).
+    case preprocessingUnavailable(String)
 
     public var description: String {
         switch self {
@@ -18,6 +23,8 @@ public enum MPCError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .cheatingDetected(index): "degree-2t open: inconsistent shares at batch index \(index) (cheating detected)"
         case let .invalidParameters(message): "invalid MPC parameters: \(message)"
         case let .malformedMessage(from): "malformed message from party \(from)"
+        case let .setupFailed(message): "MPC setup failed: \(message)"
+        case let .preprocessingUnavailable(message): "preprocessing: \(message)"
         }
     }
 }

@@ -68,7 +68,7 @@ public struct PRSS: Sendable {
     /// The PRF stream of subset A for a session; callers `wipe()` it after use.
     private func stream(_ subset: Subset, session: SessionID, label: String) -> FastSeededGenerator {
         var seed = subset.key.withUnsafeBytes { Array($0) }
-        withUnsafeBytes(of: session.value.littleEndian) { seed.append(contentsOf: $0) }
+        seed.append(contentsOf: session.bytes)
         defer { seed.zeroize() }
         return FastSeededGenerator(seed: seed, domain: "kms.prss." + label)
     }

@@ -1,51 +1,69 @@
 import Algebra
 
-/// Opens a batch of degree-t Shamir sharings to every party with guaranteed output when n ≥ 3t + 1:
-/// one round in which everyone sends its shares to everyone, then Reed–Solomon decoding of each value.
-/// Fast path: the first t + 1 shares fix a polynomial; if every other share lies on it, that is the value
-/// (sound because at least 2t + 1 − missing shares, of which ≤ t − missing are wrong, agree). Otherwise
-/// Berlekamp–Welch, and parties found wrong are dropped for the rest of the batch.
+/// Opens a batch of Shamir sharings to every party with guaranteed output when n ≥ 3t + 1: one round in which
+/// everyone sends its shares to everyone, then Reed–Solomon decoding of each value (Berlekamp–Welch).
+/// Error budget e = t − (parties proven wrong): a missing or late share proves nothing, so it never shrinks e.
+/// A polynomial of degree d is accepted only if d + 1 + e received shares lie on it — at most e of them can be
+/// corrupt, so d + 1 honest ones fix it. Until the shares received can prove a value this way, the round keeps
+/// waiting for the missing ones up to the deadline (`PartyContext.gather`).
 public enum RobustOpen {
-    /// The opened values of the sharings whose shares this party holds in `shares`.
+    /// The opened values of the sharings whose shares this party holds in `shares`. `excluded`: parties proven
+    /// to have cheated (their shares are ignored, and the budget shrinks by their number).
     public static func open(
-        _ shares: [FieldElement], degree: Int? = nil, context: PartyContext, session: SessionID, round: Int = 0
+        _ shares: [FieldElement], degree: Int? = nil, context: PartyContext, session: SessionID, round: Int = 0,
+        excluded: Set<Int> = []
     ) async throws -> [FieldElement] {
-        let received = try await context.broadcast(FieldCoding.encode(shares), session: session, round: round)
-        let columns = received.map { FieldCoding.decode($0, count: shares.count) }
-        return try decode(
-            columns: columns, degree: degree ?? context.threshold, threshold: context.threshold, count: shares.count
-        )
+        let degree = degree ?? context.threshold, t = context.threshold, count = shares.count
+        var columns = [[FieldElement]?](repeating: nil, count: context.partyCount)
+        var decoded = Set<Int>()
+        func decodeArrived(_ messages: [[UInt8]?]) throws -> [FieldElement] {
+            for party in 1...messages.count where !decoded.contains(party) && messages[party - 1] != nil {
+                columns[party - 1] = FieldCoding.decode(messages[party - 1], count: count)
+                decoded.insert(party)
+            }
+            return try decode(columns: columns, degree: degree, threshold: t, count: count, excluded: excluded)
+        }
+        let payload = FieldCoding.encode(shares)  // encoded once, sent to everyone
+        let gathered = try await context.gather(session: session, round: round, payloads: { _ in payload }) {
+            try? decodeArrived($0)
+        }
+        return try gathered.result ?? decodeArrived(gathered.messages)
     }
 
     /// Decodes `count` values from per-party share vectors (nil = missing or malformed), index 0 = party 1.
-    /// At most `threshold` parties are corrupt; sharings have degree `degree` (t, or 2t for products).
-    public static func decode(columns: [[FieldElement]?], degree: Int, threshold: Int, count: Int) throws -> [FieldElement] {
+    /// At most `threshold` parties are corrupt, `excluded` of them known; sharings have degree `degree` (t, or
+    /// 2t for products). Throws when the shares cannot prove a value yet (`tooFewShares`), when a degree-2t
+    /// sharing at n = 3t + 1 has no redundancy left to correct (`cheatingDetected`), or when decoding fails.
+    public static func decode(
+        columns: [[FieldElement]?], degree: Int, threshold: Int, count: Int, excluded: Set<Int> = []
+    ) throws -> [FieldElement] {
         let n = columns.count
-        var active = (1...n).filter { columns[$0 - 1] != nil }
-        // Wrong shares still possible among the active: the corrupt ones not yet excluded.
-        var possibleErrors = max(0, threshold - (n - active.count))
-        // Correction needs degree + 1 + 2e shares; with only degree + 1 + e (degree-2t sharings at n = 3t + 1)
-        // the fast path still proves the value correct, and disagreement is reported as cheating.
-        guard active.count >= degree + 1 + possibleErrors else {
-            throw MPCError.tooFewShares(received: active.count, needed: degree + 1 + possibleErrors)
+        var active = (1...n).filter { columns[$0 - 1] != nil && !excluded.contains($0) }
+        // Corrupt parties that may still be among the active ones: all but those proven wrong.
+        var budget = max(0, threshold - excluded.count)
+        guard active.count >= degree + 1 + budget else {
+            throw MPCError.tooFewShares(received: active.count, needed: degree + 1 + budget)
         }
         var result = [FieldElement](repeating: .zero, count: count)
         var index = 0
         while index < count {
-            // Fast path over the rest of the batch; stops at the first index whose shares disagree.
+            // Fast path over the rest of the batch (every active share agrees, and there are ≥ d + 1 + e of
+            // them); stops at the first index whose shares disagree.
             let checker = FastPathChecker(active: active, degree: degree)
             index = checker.values(from: index, count: count, columns: columns, into: &result)
             if index == count { break }
-            guard active.count >= degree + 1 + 2 * possibleErrors else { throw MPCError.cheatingDetected(index: index) }
+            let correctable = min(budget, (active.count - degree - 1) / 2)
+            guard correctable > 0 else { throw MPCError.cheatingDetected(index: index) }
             let xs = active.map { FieldElement(UInt64($0)) }
             let ys = active.map { columns[$0 - 1]![index] }
-            guard let polynomial = ReedSolomonDecoder.decode(xs: xs, ys: ys, degree: degree, maxErrors: possibleErrors)
+            guard let polynomial = ReedSolomonDecoder.decode(xs: xs, ys: ys, degree: degree, maxErrors: correctable)
             else { throw MPCError.decodingFailed(index: index) }
-            result[index] = polynomial.evaluate(at: .zero)
-            // Exclude the parties whose share was wrong; the fast path stays sound for the rest.
             let wrong = Set(zip(active, ys).filter { polynomial.evaluate(at: FieldElement(UInt64($0.0))) != $0.1 }.map(\.0))
+            guard active.count - wrong.count >= degree + 1 + budget else { throw MPCError.decodingFailed(index: index) }
+            result[index] = polynomial.evaluate(at: .zero)
+            // The polynomial is proven, so the parties off it are proven wrong: dropped for the rest of the batch.
             active.removeAll { wrong.contains($0) }
-            possibleErrors = max(0, possibleErrors - wrong.count)
+            budget -= wrong.count
             index += 1
         }
         return result
@@ -119,4 +137,19 @@ private func withPointers<R>(
     var pointers: [UnsafePointer<FieldElement>] = []
     pointers.reserveCapacity(arrays.count)
     return recurse(0, &pointers)
+}
+
+extension RobustOpen {
+    /// The polynomial of degree `degree` on which at least degree + 1 + `budget` of the points (party, share)
+    /// lie — proven right when at most `budget` of the parties are corrupt — or nil if the points prove none.
+    static func provenPolynomial(parties: [Int], shares: [FieldElement], degree: Int, budget: Int) -> Polynomial? {
+        guard parties.count >= degree + 1 + budget else { return nil }
+        let xs = parties.map { FieldElement(UInt64($0)) }
+        let correctable = min(budget, (parties.count - degree - 1) / 2)
+        guard let polynomial = ReedSolomonDecoder.decode(xs: xs, ys: shares, degree: degree, maxErrors: correctable) else {
+            return nil
+        }
+        let agreeing = zip(xs, shares).filter { polynomial.evaluate(at: $0) == $1 }.count
+        return agreeing >= degree + 1 + budget ? polynomial : nil
+    }
 }

@@ -4,7 +4,8 @@ import MPCProtocols
 /// A fault the in-memory network applies to the messages one party sends (in one round or all rounds).
 public enum NetworkFault: Sendable, Hashable {
     /// The message is never delivered (a silent party). The receiver sees what it would see once its timeout
-    /// expired, at once, so tests with silent parties do not wait for real timeouts.
+    /// expired, at once (and so does any later receive, e.g. one waiting up to the deadline), so tests with
+    /// silent parties do not wait for real timeouts.
     case drop
     /// Delivered after the given (virtual-time-free, real sleep) delay.
     case delay(Duration)
@@ -21,12 +22,13 @@ public enum NetworkFault: Sendable, Hashable {
 /// The shared mailbox of an in-memory network: all parties of a test or benchmark in one process.
 public actor InMemoryHub {
     struct Key: Hashable { let from: Int; let to: Int; let session: SessionID; let round: Int }
-    struct FaultKey: Hashable { let party: Int; let round: Int? }
+    /// Which messages of `party` a fault applies to: nil filters match everything.
+    struct FaultRule { let party: Int; let round: Int?; let session: SessionID?; let recipient: Int?; let fault: NetworkFault }
 
     public let partyCount: Int
     private var mailboxes: [Key: [UInt8]?] = [:]  // .some(nil): dropped, reported as a timeout
     private var waiters: [Key: (id: Int, continuation: CheckedContinuation<[UInt8]?, Never>)] = [:]
-    private var faults: [FaultKey: NetworkFault] = [:]
+    private var faults: [FaultRule] = []
     private var nextWaiter = 0
 
     public init(partyCount: Int) { self.partyCount = partyCount }
@@ -34,12 +36,26 @@ public actor InMemoryHub {
     /// The network endpoint of one party.
     public nonisolated func endpoint(_ party: Int) -> InMemoryNetwork { InMemoryNetwork(hub: self, partyID: party) }
 
-    /// Applies `fault` to what `party` sends, in `round` only or (nil) in every round.
-    public func inject(_ fault: NetworkFault, party: Int, round: Int? = nil) { faults[FaultKey(party: party, round: round)] = fault }
+    /// Applies `fault` to what `party` sends, in `round` only or (nil) in every round, optionally only in one
+    /// session and only to one recipient. The most specific matching rule wins (the latest among equals).
+    public func inject(_ fault: NetworkFault, party: Int, round: Int? = nil, session: SessionID? = nil, to recipient: Int? = nil) {
+        faults.append(FaultRule(party: party, round: round, session: session, recipient: recipient, fault: fault))
+    }
+
+    private func fault(from: Int, to: Int, session: SessionID, round: Int) -> NetworkFault? {
+        var best: (specificity: Int, fault: NetworkFault)?
+        for rule in faults where rule.party == from {
+            guard rule.round.map({ $0 == round }) ?? true, rule.session.map({ $0 == session }) ?? true,
+                  rule.recipient.map({ $0 == to }) ?? true else { continue }
+            let specificity = [rule.round != nil, rule.session != nil, rule.recipient != nil].filter { $0 }.count
+            if specificity >= best?.specificity ?? 0 { best = (specificity, rule.fault) }
+        }
+        return best?.fault
+    }
 
     func send(_ payload: [UInt8], from: Int, to: Int, session: SessionID, round: Int) {
         let key = Key(from: from, to: to, session: session, round: round)
-        switch faults[FaultKey(party: from, round: round)] ?? faults[FaultKey(party: from, round: nil)] {
+        switch fault(from: from, to: to, session: session, round: round) {
         case nil: deliver(payload, key: key)
         case .drop: deliver(nil, key: key)
         case .delay(let duration):
@@ -67,18 +83,27 @@ public actor InMemoryHub {
     private func deliver(_ payload: [UInt8]?, key: Key) {
         if let waiter = waiters.removeValue(forKey: key) {
             waiter.continuation.resume(returning: payload)
+            if payload == nil { mailboxes[key] = .some(nil) }  // a later receive sees the drop at once too
         } else if mailboxes[key] == nil {
             mailboxes[key] = .some(payload)  // a duplicate of a delivered message is ignored
         }
     }
 
     func receive(key: Key, timeout: Duration) async -> [UInt8]? {
-        if let message = mailboxes.removeValue(forKey: key) { return message }  // a message, or nil if dropped
+        // A dropped message stays reported as dropped, so a second receive (waiting longer) also returns at once.
+        if case .some(.none) = mailboxes[key] { return nil }
+        if let message = mailboxes.removeValue(forKey: key) { return message }
         nextWaiter += 1
         let id = nextWaiter
-        return await withCheckedContinuation { continuation in
-            waiters[key] = (id, continuation)
-            Task { try? await Task.sleep(for: timeout); self.expire(key: key, id: id) }
+        // A cancelled receive (a round that stopped listening early) gives up its place at once.
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                waiters[key] = (id, continuation)
+                if Task.isCancelled { expire(key: key, id: id); return }
+                Task { try? await Task.sleep(for: timeout); self.expire(key: key, id: id) }
+            }
+        } onCancel: {
+            Task { await self.expire(key: key, id: id) }
         }
     }
 

@@ -24,9 +24,10 @@ let settingsWithSmoke: [(n: Int, t: Int)] = settings + [(13, 4)]
 /// Runs `body` for every party over one in-memory hub with the adversary's network faults applied and
 /// returns the honest parties' outputs (corrupt parties run the same code over a faulty network, or, for
 /// `differentValue`, with inputs the test chooses). Silent parties' messages are dropped, which receivers see
-/// at once as expired timeouts; the real timeout is long so that a loaded machine never makes honest late.
+/// at once as expired timeouts; the real timeout is long so that a loaded machine never makes honest late
+/// (the deadline is longer still, so the slow path of `PartyContext.gather` is exercised).
 func runParties<T: Sendable>(
-    n: Int, t: Int, adversary: Adversary, timeout: Duration = .seconds(20),
+    n: Int, t: Int, adversary: Adversary, timeout: Duration = .seconds(20), deadline: Duration = .seconds(40),
     body: @escaping @Sendable (PartyContext, Bool) async throws -> T
 ) async throws -> [Int: T] {
     let hub = InMemoryHub(partyCount: n)
@@ -42,7 +43,7 @@ func runParties<T: Sendable>(
     return try await withThrowingTaskGroup(of: (Int, T?).self) { group in
         for party in 1...n {
             group.addTask {
-                let context = try PartyContext(network: hub.endpoint(party), threshold: t, timeout: timeout)
+                let context = try PartyContext(network: hub.endpoint(party), threshold: t, timeout: timeout, deadline: deadline)
                 let isCorrupt = corrupt.contains(party)
                 do {
                     let output = try await body(context, isCorrupt)

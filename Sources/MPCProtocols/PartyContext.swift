@@ -1,0 +1,143 @@
+/// What a protocol needs from its party: the network, (n, t), the two waiting times and the meter.
+/// `timeout` is the fast path: how long a round waits before it looks at what it has. `deadline` is the
+/// synchrony bound: an honest party's message always arrives within it, so steps that cannot tolerate a
+/// missing honest message (agreement, key setup, an open that cannot yet prove its value) wait that long.
+public struct PartyContext: Sendable {
+    public let network: any Network
+    public let threshold: Int
+    public let timeout: Duration
+    public let deadline: Duration
+    public let meter: CommunicationMeter
+
+    /// `deadline` defaults to `timeout` (no slow path) and must not be shorter.
+    public init(
+        network: any Network, threshold: Int, timeout: Duration, deadline: Duration? = nil,
+        meter: CommunicationMeter = CommunicationMeter()
+    ) throws {
+        let n = network.partyCount
+        guard n <= 64, threshold >= 0, n >= 3 * threshold + 1 else {
+            throw MPCError.invalidParameters("need n ≤ 64 and n ≥ 3t + 1, got n = \(n), t = \(threshold)")
+        }
+        guard (deadline ?? timeout) >= timeout else {
+            throw MPCError.invalidParameters("deadline \(deadline ?? timeout) is shorter than the timeout \(timeout)")
+        }
+        self.network = network
+        self.threshold = threshold
+        self.timeout = timeout
+        self.deadline = deadline ?? timeout
+        self.meter = meter
+    }
+
+    public var partyID: Int { network.partyID }
+    public var partyCount: Int { network.partyCount }
+
+    /// One communication round: send `payloads[j]` to every party j (self included, delivered locally),
+    /// then collect one message from everyone within `timeout` (nil for the silent and the late). Index 0 of the
+    /// result is party 1. For steps that tolerate missing messages.
+    public func exchange(session: SessionID, round: Int, payloads: (Int) -> [UInt8]) async throws -> [[UInt8]?] {
+        let own = try await send(session: session, round: round, payloads: payloads)
+        return try await withThrowingTaskGroup(of: (Int, [UInt8]?).self) { group in
+            for party in 1...partyCount where party != partyID {
+                group.addTask {
+                    (party, try await network.receive(from: party, session: session, round: round, timeout: timeout))
+                }
+            }
+            var result = [[UInt8]?](repeating: nil, count: partyCount)
+            result[partyID - 1] = own
+            for try await (party, message) in group { result[party - 1] = message }
+            return result
+        }
+    }
+
+    /// `exchange` with the same payload to everyone.
+    public func broadcast(_ payload: [UInt8], session: SessionID, round: Int) async throws -> [[UInt8]?] {
+        try await exchange(session: session, round: round) { _ in payload }
+    }
+
+    /// A round that waits for every message up to the deadline (nil only for parties silent that long).
+    public func exchangeAll(session: SessionID, round: Int, payloads: (Int) -> [UInt8]) async throws -> [[UInt8]?] {
+        try await gather(session: session, round: round, payloads: payloads) { _ -> Bool? in nil }.messages
+    }
+
+    /// `exchangeAll` with the same payload to everyone.
+    public func broadcastAll(_ payload: [UInt8], session: SessionID, round: Int) async throws -> [[UInt8]?] {
+        try await exchangeAll(session: session, round: round) { _ in payload }
+    }
+
+    /// What `gather` ends with. `complete`: every message arrived or the deadline passed (a message still
+    /// missing then is from a party silent beyond the synchrony bound); false if `accept` succeeded earlier.
+    public struct Gathered<R> {
+        public let messages: [[UInt8]?]
+        public let result: R?
+        public let complete: Bool
+    }
+
+    /// An incremental round: sends like `exchange`, then returns as soon as every message arrived, or — once
+    /// the fast timeout has passed — as soon as `accept` gives a result on what has arrived, or at the deadline.
+    /// `accept` must only succeed when the messages so far prove its result (it is called again on each arrival).
+    public func gather<R>(
+        session: SessionID, round: Int, payloads: (Int) -> [UInt8], accept: ([[UInt8]?]) -> R?
+    ) async throws -> Gathered<R> {
+        var messages = [[UInt8]?](repeating: nil, count: partyCount)
+        messages[partyID - 1] = try await send(session: session, round: round, payloads: payloads)
+        let others = (1...partyCount).filter { $0 != partyID }
+        let (events, sink) = AsyncStream.makeStream(of: GatherEvent.self)
+        let network = network, timeout = timeout, rest = deadline - timeout
+        let receivers = others.map { party in
+            Task {
+                do {
+                    var message = try await network.receive(from: party, session: session, round: round, timeout: timeout)
+                    if message == nil && rest > .zero {
+                        sink.yield(.late(party))
+                        message = try await network.receive(from: party, session: session, round: round, timeout: rest)
+                    }
+                    sink.yield(.arrived(party, message))
+                } catch {
+                    sink.yield(.failed(error))
+                }
+            }
+        }
+        defer {
+            for receiver in receivers { receiver.cancel() }
+            sink.finish()
+        }
+        var pending = others.count
+        var pastTimeout = false
+        if pending > 0 {
+            for await event in events {
+                switch event {
+                case .late: pastTimeout = true
+                case let .arrived(party, message):
+                    messages[party - 1] = message
+                    pending -= 1
+                    if message == nil { pastTimeout = true }
+                case let .failed(error): throw error
+                }
+                if pending == 0 { break }
+                if pastTimeout, let result = accept(messages) { return Gathered(messages: messages, result: result, complete: false) }
+            }
+            try Task.checkCancellation()
+        }
+        return Gathered(messages: messages, result: accept(messages), complete: true)
+    }
+
+    private enum GatherEvent: Sendable {
+        case late(Int)
+        case arrived(Int, [UInt8]?)
+        case failed(any Error)
+    }
+
+    /// Sends `payloads(j)` to every other party j and records the round; returns this party's own payload.
+    private func send(session: SessionID, round: Int, payloads: (Int) -> [UInt8]) async throws -> [UInt8] {
+        var bytes = 0
+        var own: [UInt8] = []
+        for party in 1...partyCount {
+            let payload = payloads(party)
+            if party == partyID { own = payload; continue }
+            bytes += payload.count
+            try await network.send(payload, to: party, session: session, round: round)
+        }
+        meter.record(messages: partyCount - 1, bytes: bytes)
+        return own
+    }
+}
