@@ -3,10 +3,22 @@ import Foundation
 import MPCProtocols
 import MPCTestSupport
 
-/// `kms-bench mpc [--open-count N] [--triples N] [--batch N] [--only open|small] [--no-bits]`: all parties in one process over the in-memory network.
-/// Robust open of N values at (4,1); triples/s and random bits/s at (4,1) and (13,4); rounds and bytes per triple.
+/// `kms-bench mpc [--open-count N] [--triples N] [--batch N] [--only open|small|generators] [--no-bits]`: all parties in one
+/// process over the in-memory network. Robust open of N values at (4,1); triples/s and random bits/s at (4,1) and (13,4);
+/// rounds and bytes per triple. `--only generators`: triples/s and bytes per triple of both triple generators (PRSS
+/// `BeaverTriples`, HIM `DoubleSharingTriples`) at (4,1), (7,2) and (13,4) — N triples at (4,1), N/4 at (7,2), N/10 at
+/// (13,4) (PRSS there: N/50), in batches of `--batch` (default: one batch) — the measurements behind `TripleGenerator`;
+/// `--n 13` for one setting only, `--no-prss` / `--no-hyperInvertible` to leave a generator out.
 enum MPCBench {
     static func run(arguments: [String]) async throws {
+        if arguments.contains("--help") {
+            print("""
+            usage: kms-bench mpc [--open-count N] [--triples N] [--batch N] [--only open|small|generators] [--no-bits]
+              --only generators [--n 4|7|13] [--no-prss] [--no-hyperInvertible]: triples/s and bytes per triple of the PRSS
+              and HIM triple generators at (4,1), (7,2), (13,4): N, N/4, N/10 triples (PRSS at (13,4): N/50)
+            """)
+            return
+        }
         func option(_ name: String, _ fallback: Int) -> Int {
             guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count else { return fallback }
             return Int(arguments[index + 1]) ?? fallback
@@ -14,6 +26,18 @@ enum MPCBench {
         let openCount = option("--open-count", 1_000_000)
         let tripleCount = option("--triples", 200_000)
         let only = arguments.firstIndex(of: "--only").flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
+        if only == "generators" {
+            let batch = arguments.contains("--batch") ? option("--batch", tripleCount) : nil
+            let setting = option("--n", 0), generators = TripleGenerator.allCases.filter { !arguments.contains("--no-\($0.rawValue)") }
+            for (n, t) in [(4, 1), (7, 2), (13, 4)] where setting == 0 || setting == n {
+                for generator in generators {
+                    let divisor = n == 4 ? 1 : n == 7 ? 4 : generator == .prss ? 50 : 10
+                    try await benchmarkTriples(n: n, t: t, generator: generator, count: max(1000, tripleCount / divisor), batchSize: batch)
+                }
+                print("  preferred at (\(n),\(t)): \(TripleGenerator.preferred(partyCount: n, threshold: t))")
+            }
+            return
+        }
         if only == nil || only == "open" { try await benchmarkOpen(n: 4, t: 1, count: openCount) }
         if only == "open" { return }
         let sizes = only == "small" ? [(4, 1)] : [(4, 1), (13, 4)]
@@ -63,23 +87,32 @@ enum MPCBench {
                      n, t, count, result.seconds, Double(count) / result.seconds / 1e6, result.meter.rounds, result.meter.bytesSent))
     }
 
-    static func benchmarkTriplesAndBits(n: Int, t: Int, count: Int, batchSize: Int? = nil, skipBits: Bool = false) async throws {
+    /// Triples/s of one generator: `count` triples in batches of `batchSize` (default: one batch), each party with its
+    /// state carried across batches (PRSS exclusions, HIM disputes) as the preprocessing pool keeps it.
+    static func benchmarkTriples(n: Int, t: Int, generator: TripleGenerator, count: Int, batchSize: Int? = nil) async throws {
         let batch = min(count, batchSize ?? count)
         let batches = max(1, count / batch)
         let triples = try await allParties(n: n, t: t) { context in
             let prss = try dealt(context.partyID, n, t)
             var excluded = Set<Int>()
+            var disputes = HIMDisputeState(partyCount: n)
+            var random = FastSeededGenerator(seed: [UInt8(context.partyID)], domain: "bench.him")
             var produced = 0
             for index in 0..<batches {
-                produced += try await BeaverTriples.generate(
-                    count: batch, prss: prss, context: context, session: SessionID(2).child(UInt64(index)), excluded: &excluded
-                ).count
+                let session = SessionID(2).child(UInt64(index))
+                produced += try await generator == .prss
+                    ? BeaverTriples.generate(count: batch, prss: prss, context: context, session: session, excluded: &excluded).count
+                    : DoubleSharingTriples.generate(count: batch, context: context, session: session, disputes: &disputes, using: &random).count
             }
             return produced
         }
-        print(String(format: "triples (%d,%d): %d in %d batch(es) of %d in %.3f s = %.0f triples/s; %d rounds per batch, %.1f bytes sent per triple per party",
-                     n, t, triples.output, batches, batch, triples.seconds, Double(triples.output) / triples.seconds,
+        print(String(format: "triples (%d,%d) %@: %d in %d batch(es) of %d in %.3f s = %.0f triples/s; %d rounds per batch, %.1f bytes sent per triple per party",
+                     n, t, generator.rawValue, triples.output, batches, batch, triples.seconds, Double(triples.output) / triples.seconds,
                      triples.meter.rounds / batches, Double(triples.meter.bytesSent) / Double(triples.output)))
+    }
+
+    static func benchmarkTriplesAndBits(n: Int, t: Int, count: Int, batchSize: Int? = nil, skipBits: Bool = false) async throws {
+        try await benchmarkTriples(n: n, t: t, generator: .prss, count: count, batchSize: batchSize)
         if skipBits { return }
         let bitCount = count / 2
         let bits = try await allParties(n: n, t: t) { context in
