@@ -110,7 +110,10 @@ let package = Package(
         .target(name: "CRawGRPCBench", linkerSettings: grpcLinker),
         .executableTarget(
             name: "KMSBench",
-            dependencies: ["Algebra", "FHEKeys", "MPCProtocols", "MPCTestSupport", "Vault", "SecureMemory", "GRPCCore", "CRawGRPCBench", "KMSAPI"]
+            dependencies: [
+                "Algebra", "FHEKeys", "MPCProtocols", "MPCTestSupport", "Vault", "SecureMemory", "GRPCCore", "CRawGRPCBench", "KMSAPI",
+                "Engine", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
         ),
 
         // MARK: Tests
@@ -125,7 +128,7 @@ let package = Package(
         .testTarget(
             name: "CoreServiceTests",
             dependencies: [
-                "Engine", "GRPCCore", "KMSAPI", "CertGen", "CoreService", "CoreClient",
+                "Engine", "GRPCCore", "KMSAPI", "MPCProtocols", "SecureMemory", "CertGen", "CoreService", "CoreClient",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),

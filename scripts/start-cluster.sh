@@ -8,6 +8,7 @@
 #
 # Everything lives under the run directory (KMS_RUN_DIR, default .build/kms-cluster):
 #   certs/  ca.pem, core-<i>.pem/.key, client.pem/.key     data/core-<i>/  each core's locked data directory
+#   vault/core-<i>.key  each core's vault root key (32 random bytes, 0600; made once)
 #   logs/core-<i>.log                                      pids/core-<i>.pid
 #   client.toml   kms-core-client configuration for this cluster, e.g.
 #                 kms-core-client --config .build/kms-cluster/client.toml health
@@ -26,7 +27,7 @@ esac
 run_dir="${KMS_RUN_DIR:-.build/kms-cluster}"
 mkdir -p "$run_dir"
 run_dir="$(cd "$run_dir" && pwd)"
-mkdir -p "$run_dir/certs" "$run_dir/data" "$run_dir/logs" "$run_dir/pids"
+mkdir -p "$run_dir/certs" "$run_dir/data" "$run_dir/logs" "$run_dir/pids" "$run_dir/vault"
 
 if [ -z "${KMS_BIN_DIR:-}" ]; then
   if [ "${KMS_SKIP_BUILD:-0}" != "1" ]; then
@@ -67,10 +68,13 @@ for p in "${parties[@]}"; do
     exit 1
   fi
   cert_party="$p"; [ "$p" = "centralized" ] && cert_party=1
+  vault_key="$run_dir/vault/$name.key"
+  if [ ! -f "$vault_key" ]; then (umask 077 && head -c 32 /dev/urandom >"$vault_key"); fi
   KMS_CORE__TLS__CA_CERT="$run_dir/certs/ca.pem" \
   KMS_CORE__TLS__CERT="$run_dir/certs/core-$cert_party.pem" \
   KMS_CORE__TLS__KEY="$run_dir/certs/core-$cert_party.key" \
   KMS_CORE__STORAGE__DATA_DIR="$run_dir/data/$name" \
+  KMS_CORE__VAULT__ROOT_KEY_FILE="$vault_key" \
     nohup "$KMS_BIN_DIR/kms-server" --config "$repo/config/default_$p.toml" >"$run_dir/logs/$name.log" 2>&1 </dev/null &
   echo $! >"$pid_file"
   echo "start-cluster: started $name (pid $!), log $run_dir/logs/$name.log"

@@ -33,12 +33,17 @@ swift build --build-tests
 # One process per test module: the CPU-bound suites (FHE bootstrapping, MPC preprocessing) would otherwise fill
 # Swift's cooperative thread pool (one thread per core, two here) and starve the network tests' handlers past
 # their deadlines. Every directory under Tests/ is a module, so none is left out.
+# The suites that start whole clusters of kms-server processes (4 to 7 cores each) run on their own after the
+# rest of their module, so that they do not starve the module's other server tests of CPU.
+cluster_suites="ThresholdClusterTests|PeerFloodTests"
 failed=()
 for module_dir in Tests/*Tests; do
   module="$(basename "$module_dir")"
   echo "=== $module"
-  swift test --skip-build --filter "^${module}\." || failed+=("$module")
+  swift test --skip-build --filter "^${module}\." --skip "^${module}\.(${cluster_suites})" || failed+=("$module")
 done
+echo "=== CoreServiceTests: multi-process clusters"
+swift test --skip-build --filter "^CoreServiceTests\.(${cluster_suites})" || failed+=("CoreServiceTests clusters")
 if [ ${#failed[@]} -gt 0 ]; then
   echo "test: failing modules: ${failed[*]}" >&2
   exit 1

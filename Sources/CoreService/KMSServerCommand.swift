@@ -27,6 +27,7 @@ struct KMSServerCommand: AsyncParsableCommand {
     var config: String
 
     func run() async throws {
+        MemoryProtection.limitAllocatorRetention()
         let configuration: CoreConfiguration
         do {
             configuration = try ConfigurationLoader.load(path: config)

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 import Vault
 
@@ -12,4 +15,21 @@ public enum MemoryProtection {
             logger.warning("memory not locked", metadata: ["detail": "\(outcome)"])
         }
     }
+
+    /// Makes the allocator give large buffers back to the system when they are freed. glibc raises its mmap
+    /// threshold after the first large free, after which megabyte-sized message buffers (every peer message a
+    /// flooding peer sends is decoded before it can be refused) stay in the heap and, with all memory locked,
+    /// resident. A fixed 128 KiB threshold and two arenas keep resident memory close to what is really held.
+    public static func limitAllocatorRetention() {
+        #if canImport(Glibc)
+        // <malloc.h> values: M_MMAP_THRESHOLD = -3, M_ARENA_MAX = -8 (Glibc's module map does not export them).
+        _ = glibcMallopt(-3, 128 * 1024)
+        _ = glibcMallopt(-8, 2)
+        #endif
+    }
 }
+
+#if canImport(Glibc)
+@_silgen_name("mallopt")
+private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
+#endif

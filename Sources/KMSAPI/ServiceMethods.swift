@@ -29,6 +29,7 @@ public enum CoreServiceMethod: String, GRPCServiceMethod {
     case destroyMpcContext = "DestroyMpcContext"
     case newMpcEpoch = "NewMpcEpoch"
     case getEpochResult = "GetEpochResult"
+    case destroyMpcEpoch = "DestroyMpcEpoch"
     case newCustodianContext = "NewCustodianContext"
     case custodianRecoveryInit = "CustodianRecoveryInit"
     case custodianBackupRecovery = "CustodianBackupRecovery"
@@ -46,6 +47,7 @@ public enum InsecureCoreServiceMethod: String, GRPCServiceMethod {
     case getInsecureKeyGenResult = "GetInsecureKeyGenResult"
     case insecureCrsGen = "InsecureCrsGen"
     case getInsecureCrsGenResult = "GetInsecureCrsGenResult"
+    case insecureMpcSelfTest = "InsecureMpcSelfTest"
 
     public static let serviceName = "kms.v1.InsecureCoreServiceEndpoint"
 }
@@ -54,6 +56,8 @@ public enum InsecureCoreServiceMethod: String, GRPCServiceMethod {
 public enum PeerServiceMethod: String, GRPCServiceMethod {
     case deliver = "Deliver"
     case ping = "Ping"
+    case deliverBatch = "DeliverBatch"
+    case echo = "Echo"
 
     public static let serviceName = "mpc.v1.PeerService"
 }

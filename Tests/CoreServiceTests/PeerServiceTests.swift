@@ -46,8 +46,14 @@ import Testing
         #expect(await TestCalls.statusCode(party2, PeerServiceMethod.deliver.path, message).code == .permissionDenied)
         message.sender = 2
         #expect(await TestCalls.statusCode(party2, PeerServiceMethod.deliver.path, message).code == .ok)
-        // The same message twice is a replay.
-        #expect(await TestCalls.statusCode(party2, PeerServiceMethod.deliver.path, message).code == .alreadyExists)
+        // The same message again (a retransmission after a lost acknowledgement) is acknowledged, and a different
+        // message for the same session, round and sender does not replace the first (checked in PeerInboxTests).
+        #expect(await TestCalls.statusCode(party2, PeerServiceMethod.deliver.path, message).code == .ok)
+        message.payload = Data([4, 5, 6])
+        #expect(await TestCalls.statusCode(party2, PeerServiceMethod.deliver.path, message).code == .ok)
+        // Addressed to another core: refused.
+        message.receiver = 3
+        #expect(await TestCalls.statusCode(party2, PeerServiceMethod.deliver.path, message).code == .invalidArgument)
 
         // A client certificate (same CA, not a core) may not speak for any party; nor may an unknown party.
         let client = try peerChannel(server, certificate: "client.pem", key: "client.key")

@@ -15,6 +15,12 @@ struct TestServerConfiguration: Sendable {
     var maxMessageBytes: Int = 4 << 20
     var enableInsecureService = false
     var requireClientCertificate = true
+    /// A 32-byte root key file for `[vault]` (nil: no vault, nothing secret persisted).
+    var vaultKeyFile: String? = nil
+    /// Extra `[threshold]` lines (e.g. "round_timeout_ms = 300").
+    var thresholdSettings: [String] = []
+    /// `[test_misbehaviour]` mode and delay, for a deliberately faulty core.
+    var misbehaviour: (mode: String, delayMilliseconds: Int)? = nil
 
     var toml: String {
         let identityParty = party ?? 1
@@ -45,6 +51,7 @@ struct TestServerConfiguration: Sendable {
                 threshold = \(threshold)
                 listen_address = "127.0.0.1"
                 listen_port = \(peerPorts[party - 1])
+                \(thresholdSettings.joined(separator: "\n"))
 
                 """
             for (index, port) in peerPorts.enumerated() {
@@ -57,6 +64,12 @@ struct TestServerConfiguration: Sendable {
 
                     """
             }
+        }
+        if let vaultKeyFile {
+            text += "\n[vault]\nroot_key_file = \"\(vaultKeyFile)\"\n"
+        }
+        if let misbehaviour {
+            text += "\n[test_misbehaviour]\nmode = \"\(misbehaviour.mode)\"\ndelay_ms = \(misbehaviour.delayMilliseconds)\n"
         }
         return text
     }

@@ -45,11 +45,53 @@ public enum ConfigurationLoader {
                     problem: "must differ from service.listen_port (\(service.listenPort))")
             }
         }
+        var vault: CoreConfiguration.VaultRootKey?
+        if var vaultReader = try reader.table("vault") { vault = try readVault(&vaultReader) }
+        var misbehaviour: CoreConfiguration.TestMisbehaviour?
+        if var misbehaviourReader = try reader.table("test_misbehaviour") {
+            misbehaviour = try readMisbehaviour(&misbehaviourReader)
+            guard service.enableInsecureService else {
+                throw ConfigurationError(
+                    field: "test_misbehaviour",
+                    problem: "only allowed in insecure test mode (service.enable_insecure_service = true)")
+            }
+            guard threshold != nil else {
+                throw ConfigurationError(field: "test_misbehaviour", problem: "only a threshold core runs MPC protocols")
+            }
+        }
         if threshold != nil, tls == nil {
             throw ConfigurationError(field: "tls", problem: "missing (required for a threshold core: peers authenticate by certificate)")
         }
         try reader.rejectUnknownKeys()
-        return CoreConfiguration(service: service, tls: tls, storage: storage, threshold: threshold)
+        return CoreConfiguration(
+            service: service, tls: tls, storage: storage, threshold: threshold, vault: vault, testMisbehaviour: misbehaviour)
+    }
+
+    private static func readVault(_ reader: inout ConfigurationReader) throws(ConfigurationError) -> CoreConfiguration.VaultRootKey {
+        var sources: [CoreConfiguration.VaultRootKey] = []
+        if let path = try reader.string("root_key_file") { sources.append(.keyFile(path)) }
+        if let path = try reader.string("password_file") { sources.append(.passwordFile(path)) }
+        if let name = try reader.string("password_env") { sources.append(.passwordEnvironment(name)) }
+        guard sources.count == 1 else {
+            throw ConfigurationError(
+                field: "vault", problem: "set exactly one of root_key_file, password_file, password_env (got \(sources.count))")
+        }
+        try reader.rejectUnknownKeys()
+        return sources[0]
+    }
+
+    private static func readMisbehaviour(_ reader: inout ConfigurationReader) throws(ConfigurationError)
+        -> CoreConfiguration.TestMisbehaviour
+    {
+        let mode = try reader.requiredString("mode")
+        guard Misbehaviour(rawValue: mode) != nil else {
+            throw ConfigurationError(
+                field: reader.fieldName("mode"),
+                problem: "'\(mode)' is not one of \(Misbehaviour.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let delay = try reader.integer("delay_ms", in: 0...600_000) ?? 500
+        try reader.rejectUnknownKeys()
+        return CoreConfiguration.TestMisbehaviour(mode: mode, delayMilliseconds: delay)
     }
 
     private static func readService(_ reader: inout ConfigurationReader) throws(ConfigurationError)
@@ -122,9 +164,23 @@ public enum ConfigurationLoader {
                 field: reader.fieldName("threshold"),
                 problem: "\(threshold) needs at least \(3 * threshold + 1) parties (n ≥ 3t + 1), got \(count)")
         }
+        var network = CoreConfiguration.PeerNetworkSettings()
+        network.roundTimeoutMilliseconds = try reader.integer("round_timeout_ms", in: 10...600_000) ?? network.roundTimeoutMilliseconds
+        network.roundDeadlineMilliseconds = try reader.integer("round_deadline_ms", in: 10...3_600_000) ?? network.roundDeadlineMilliseconds
+        network.peerQuotaBytes = try reader.integer("peer_quota_bytes", in: (1 << 20)...(1 << 34)) ?? network.peerQuotaBytes
+        network.sessionExpirySeconds = try reader.integer("session_expiry_seconds", in: 1...86_400) ?? network.sessionExpirySeconds
+        network.outboundQueueBytes = try reader.integer("outbound_queue_bytes", in: (1 << 20)...(1 << 34)) ?? network.outboundQueueBytes
+        if network.roundDeadlineMilliseconds < network.roundTimeoutMilliseconds {
+            throw ConfigurationError(field: reader.fieldName("round_deadline_ms"), problem: "must not be shorter than round_timeout_ms")
+        }
+        if network.sessionExpirySeconds * 1000 < network.roundDeadlineMilliseconds {
+            throw ConfigurationError(field: reader.fieldName("session_expiry_seconds"), problem: "must not be shorter than round_deadline_ms")
+        }
         try reader.rejectUnknownKeys()
-        return CoreConfiguration.Threshold(
+        var result = CoreConfiguration.Threshold(
             partyId: partyId, threshold: threshold, peerListenAddress: listenAddress, peerListenPort: listenPort,
             peers: peers.sorted { $0.partyId < $1.partyId })
+        result.network = network
+        return result
     }
 }

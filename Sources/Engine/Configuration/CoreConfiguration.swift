@@ -34,7 +34,7 @@ public struct CoreConfiguration: Sendable, Equatable {
         public var partyId: Int
         /// host:port of the party's peer endpoint.
         public var address: String
-        /// Common name the party's certificate must carry (default `kms-core-<id>`).
+        /// The name the party's certificate must carry as CN and DNS name (default `kms-core-<id>`), pinned both ways.
         public var identity: String
     }
 
@@ -48,15 +48,54 @@ public struct CoreConfiguration: Sendable, Equatable {
         public var peerListenPort: Int
         /// All parties of the cluster, this one included.
         public var peers: [Peer]
+        /// How MPC sessions run and how much a peer may make this core buffer.
+        public var network: PeerNetworkSettings = PeerNetworkSettings()
 
         public var partyCount: Int { peers.count }
         public var otherPeers: [Peer] { peers.filter { $0.partyId != partyId } }
+    }
+
+    /// `[threshold]` keys of the peer network (defaults in parentheses).
+    public struct PeerNetworkSettings: Sendable, Equatable {
+        /// Fast-path wait for one protocol round (`round_timeout_ms`, 2000).
+        public var roundTimeoutMilliseconds = 2000
+        /// How long a round that must hear from everyone waits for a late honest message (`round_deadline_ms`, 30000).
+        public var roundDeadlineMilliseconds = 30_000
+        /// Bytes one peer may have buffered here (`peer_quota_bytes`, 64 MiB).
+        public var peerQuotaBytes = 64 << 20
+        /// Messages for a session that never starts are dropped after this, and outgoing messages are retried
+        /// this long (`session_expiry_seconds`, 120).
+        public var sessionExpirySeconds = 120
+        /// Bytes queued towards one peer before senders wait (`outbound_queue_bytes`, 64 MiB).
+        public var outboundQueueBytes = 64 << 20
+        public init() {}
+    }
+
+    /// `[vault]`: the root key that encrypts private objects (epochs, key shares) in the data directory.
+    /// Exactly one source. Without `[vault]` nothing secret is persisted (epochs live in memory only).
+    public enum VaultRootKey: Sendable, Equatable {
+        /// A 32-byte key file readable by its owner only (`root_key_file`).
+        case keyFile(String)
+        /// A password from a 0600 file (`password_file`), through Argon2id.
+        case passwordFile(String)
+        /// A password from an environment variable (`password_env`), through Argon2id.
+        case passwordEnvironment(String)
+    }
+
+    /// `[test_misbehaviour]`: makes this core misbehave in the MPC protocols; accepted only together with
+    /// `service.enable_insecure_service = true` (insecure test mode).
+    public struct TestMisbehaviour: Sendable, Equatable {
+        /// garbage, silent, delay or equivocate.
+        public var mode: String
+        public var delayMilliseconds: Int
     }
 
     public var service: Service
     public var tls: TLS?
     public var storage: Storage
     public var threshold: Threshold?
+    public var vault: VaultRootKey? = nil
+    public var testMisbehaviour: TestMisbehaviour? = nil
 
     public var deploymentType: String { threshold == nil ? "centralized" : "threshold" }
 }

@@ -2,6 +2,7 @@ import Foundation
 import GRPCCore
 import KMSAPI
 import Logging
+import Vault
 
 /// One running core: takes the data-directory lock, serves the public endpoint (health, CoreServiceEndpoint,
 /// optionally the insecure service) and, for a threshold core, the peer endpoint; shuts both down gracefully.
@@ -10,12 +11,14 @@ public final class CoreServer: Sendable {
     public enum StartError: Error, CustomStringConvertible {
         case configuration(ConfigurationError)
         case dataDirectory(DataDirectoryLock.LockError)
+        case vault(String)
         case listen(endpoint: String, address: String, status: GRPCStatus)
 
         public var description: String {
             switch self {
             case .configuration(let error): error.description
             case .dataDirectory(let error): error.description
+            case .vault(let reason): "cannot open the vault: \(reason)"
             case .listen(let endpoint, let address, let status):
                 "cannot listen on \(address) (\(endpoint)): \(status.message.isEmpty ? "\(status.code)" : status.message)"
             }
@@ -29,6 +32,10 @@ public final class CoreServer: Sendable {
     private let publicServer: GRPCServer
     private let peerServer: GRPCServer?
     private let prober: PeerHealthProber?
+    /// Probes for the start-up epoch only: its own channels, so that probing peers that are not up yet never
+    /// leaves the health prober's channels in reconnect backoff.
+    private let bootstrapProber: PeerHealthProber?
+    private let engine: ThresholdEngine?
 
     public init(configuration: CoreConfiguration, logger: Logger) throws(StartError) {
         self.configuration = configuration
@@ -53,33 +60,70 @@ public final class CoreServer: Sendable {
             host: service.listenAddress, port: service.listenPort, tls: material?.serverConfiguration,
             maxReceiveMessageBytes: service.maxMessageBytes))
 
+        let vault = try Self.openVault(configuration)
         if let threshold = configuration.threshold, let material {
             prober = PeerHealthProber(
                 partyId: threshold.partyId, peers: threshold.peers, tls: material.peerClientConfiguration)
+            bootstrapProber = PeerHealthProber(
+                partyId: threshold.partyId, peers: threshold.peers, tls: material.peerClientConfiguration)
+            let engine: ThresholdEngine
+            do {
+                engine = try ThresholdEngine(
+                    configuration: threshold, vault: vault, misbehaviour: configuration.testMisbehaviour, logger: logger
+                ) { party in
+                    try GRPCChannel(configuration: GRPCChannelConfiguration(
+                        target: party.address, tls: material.peerClientConfiguration(pinnedTo: party.identity),
+                        maxReceiveMessageBytes: service.maxMessageBytes, maxSendMessageBytes: service.maxMessageBytes))
+                }
+            } catch {
+                throw .configuration(ConfigurationError(field: "threshold", problem: error.description))
+            }
             let peerServer = GRPCServer(configuration: GRPCServerConfiguration(
                 host: threshold.peerListenAddress, port: threshold.peerListenPort,
                 tls: material.peerServerConfiguration, maxReceiveMessageBytes: service.maxMessageBytes))
             peerServer.register(PeerServiceRoutes(
                 partyId: threshold.partyId, authorization: PeerAuthorization(peers: threshold.peers),
-                mailbox: PeerMailbox(), logger: logger
+                inbox: engine.inbox, logger: logger
             ).routes())
             self.peerServer = peerServer
+            self.engine = engine
         } else {
             prober = nil
+            bootstrapProber = nil
             peerServer = nil
+            engine = nil
         }
 
         var serviceNames: Set<String> = [CoreServiceMethod.serviceName]
         publicServer.register(CoreServiceEndpointRoutes(
             configuration: configuration,
             inventory: KeyMaterialInventory(dataDirectory: configuration.storage.dataDirectory),
-            prober: prober, logger: logger
+            prober: prober, engine: engine, logger: logger
         ).routes())
         if service.enableInsecureService {
             serviceNames.insert(InsecureCoreServiceMethod.serviceName)
-            publicServer.register(InsecureServiceRoutes(logger: logger).routes())
+            publicServer.register(InsecureServiceRoutes(engine: engine, logger: logger).routes())
         }
         publicServer.register(HealthServiceRoutes(serviceNames: serviceNames, state: servingState, logger: logger).routes())
+    }
+
+    /// The private vault over the data directory, or nil without `[vault]` (then nothing secret is persisted).
+    private static func openVault(_ configuration: CoreConfiguration) throws(StartError) -> VaultStore? {
+        guard let source = configuration.vault else { return nil }
+        let directory = configuration.storage.dataDirectory
+        do {
+            let rootKey: any RootKeySource
+            switch source {
+            case .keyFile(let path): rootKey = try FileRootKey(path: path)
+            case .passwordFile(let path):
+                rootKey = try PasswordRootKey.openOrCreate(recordPath: directory + "/vault-password.record", password: .file(path))
+            case .passwordEnvironment(let name):
+                rootKey = try PasswordRootKey.openOrCreate(recordPath: directory + "/vault-password.record", password: .environment(name))
+            }
+            return VaultStore(backend: try FileStorage(root: directory), rootKey: rootKey)
+        } catch {
+            throw .vault("\(error)")
+        }
     }
 
     /// Binds and starts both endpoints; returns the bound ports (useful when configured as 0).
@@ -112,18 +156,28 @@ public final class CoreServer: Sendable {
                 "tls": "\(configuration.tls == nil ? "off" : (configuration.tls!.requireClientCertificate ? "mutual" : "server-only"))",
                 "insecure_service": "\(service.enableInsecureService)",
                 "data_dir": "\(configuration.storage.dataDirectory)",
+                "vault": "\(configuration.vault == nil ? "none (nothing secret is persisted)" : "encrypted")",
             ])
+        if let engine, let bootstrapProber {
+            // The first epoch of the default context, once every peer answers.
+            engine.start { await bootstrapProber.probeAll().allSatisfy { $0.error == nil } }
+        }
+        if let misbehaviour = configuration.testMisbehaviour {
+            logger.warning("INSECURE TEST MODE: this core misbehaves in the MPC protocols", metadata: ["mode": "\(misbehaviour.mode)"])
+        }
         return (servicePort, peerPort)
     }
 
     /// Reports NOT_SERVING, stops accepting calls, lets in-flight calls finish within the grace period.
     public func shutdown() async {
         servingState.stopServing()
+        engine?.stop()
         let grace = Duration.seconds(configuration.service.shutdownGraceSeconds)
         async let publicDone: Void = publicServer.shutdown(gracePeriod: grace)
         async let peerDone: Void? = peerServer?.shutdown(gracePeriod: grace)
         _ = await (publicDone, peerDone)
         await prober?.close()
+        await bootstrapProber?.close()
         logger.info("kms-server stopped")
     }
 }

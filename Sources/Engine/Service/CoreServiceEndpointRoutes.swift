@@ -9,12 +9,13 @@ struct CoreServiceEndpointRoutes: Sendable {
     let configuration: CoreConfiguration
     let inventory: KeyMaterialInventory
     let prober: PeerHealthProber?
+    let engine: ThresholdEngine?
     let logger: Logger
 
     typealias Check = RequestIdentifierChecks
 
     func routes() -> [UnaryRoute] {
-        [
+        MpcRoutes(engine: engine, logger: logger).routes() + [
             notBuilt(.keyGenPreproc) { (request: Kms_V1_KeyGenPreprocRequest) throws(EngineError) in
                 try Check.required(request.requestID, present: request.hasRequestID, field: "request_id")
                 try Check.optional(request.contextID, present: request.hasContextID, field: "context_id")
@@ -41,22 +42,6 @@ struct CoreServiceEndpointRoutes: Sendable {
             },
             notBuilt(.getCrsGenResult, validatingRequestId),
             notBuilt(.abortCrsGen, validatingRequestId),
-            notBuilt(.newMpcContext) { (request: Kms_V1_NewMpcContextRequest) throws(EngineError) in
-                guard request.hasContext else { throw .invalidArgument("context: missing") }
-                try Check.required(request.context.contextID, present: request.context.hasContextID, field: "context.context_id")
-            },
-            notBuilt(.destroyMpcContext) { (request: Kms_V1_DestroyMpcContextRequest) throws(EngineError) in
-                try Check.required(request.contextID, present: request.hasContextID, field: "context_id")
-            },
-            notBuilt(.newMpcEpoch) { (request: Kms_V1_NewMpcEpochRequest) throws(EngineError) in
-                try Check.required(request.epochID, present: request.hasEpochID, field: "epoch_id")
-                try Check.optional(request.contextID, present: request.hasContextID, field: "context_id")
-                try Check.optional(request.previousEpochID, present: request.hasPreviousEpochID, field: "previous_epoch_id")
-                for (index, keyId) in request.keyIds.enumerated() {
-                    try Check.required(keyId, field: "key_ids[\(index)]")
-                }
-            },
-            notBuilt(.getEpochResult, validatingRequestId),
             notBuilt(.newCustodianContext) { (request: Kms_V1_NewCustodianContextRequest) throws(EngineError) in
                 try Check.required(request.contextID, present: request.hasContextID, field: "context_id")
             },
@@ -67,7 +52,6 @@ struct CoreServiceEndpointRoutes: Sendable {
                 try Check.required(request.contextID, present: request.hasContextID, field: "context_id")
             },
             notBuilt(.getOperatorPublicKey) { (_: Kms_V1_Empty) throws(EngineError) in },
-            notBuilt(.bandwidthBenchmark) { (_: Kms_V1_BandwidthBenchmarkRequest) throws(EngineError) in },
             UnaryRoute.typed(path: CoreServiceMethod.getKeyMaterialAvailability.path, logger: logger) {
                 (_: Kms_V1_Empty, _) in keyMaterialAvailability()
             },

@@ -816,6 +816,12 @@ public nonisolated struct Kms_V1_MpcNode: Sendable {
   /// Compressed secp256k1 verification key of the node.
   public var verificationKey: Data = Data()
 
+  /// Common name the node's peer certificate must carry (e.g. "kms-core-2").
+  public var identity: String = String()
+
+  /// Ethereum address of the node's signing key ("0x" + 40 hex digits), empty if not known yet.
+  public var signerAddress: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -933,6 +939,27 @@ public nonisolated struct Kms_V1_NewMpcEpochRequest: Sendable {
   fileprivate var _previousEpochID: Kms_V1_RequestId? = nil
 }
 
+public nonisolated struct Kms_V1_DestroyMpcEpochRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var epochID: Kms_V1_RequestId {
+    get {_epochID ?? Kms_V1_RequestId()}
+    set {_epochID = newValue}
+  }
+  /// Returns true if `epochID` has been explicitly set.
+  public var hasEpochID: Bool {self._epochID != nil}
+  /// Clears the value of `epochID`. Subsequent reads from it will return its default value.
+  public mutating func clearEpochID() {self._epochID = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _epochID: Kms_V1_RequestId? = nil
+}
+
 public nonisolated struct Kms_V1_EpochResult: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -951,11 +978,22 @@ public nonisolated struct Kms_V1_EpochResult: Sendable {
 
   public var externalSignature: Data = Data()
 
+  /// The context the epoch belongs to.
+  public var contextID: Kms_V1_RequestId {
+    get {_contextID ?? Kms_V1_RequestId()}
+    set {_contextID = newValue}
+  }
+  /// Returns true if `contextID` has been explicitly set.
+  public var hasContextID: Bool {self._contextID != nil}
+  /// Clears the value of `contextID`. Subsequent reads from it will return its default value.
+  public mutating func clearContextID() {self._contextID = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _epochID: Kms_V1_RequestId? = nil
+  fileprivate var _contextID: Kms_V1_RequestId? = nil
 }
 
 public nonisolated struct Kms_V1_Custodian: Sendable {
@@ -1194,6 +1232,30 @@ public nonisolated struct Kms_V1_BandwidthBenchmarkRequest: Sendable {
   public init() {}
 }
 
+public nonisolated struct Kms_V1_PeerBandwidth: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var partyID: UInt32 = 0
+
+  public var bytesPerSecond: UInt64 = 0
+
+  /// Round-trip latency of one payload_bytes echo, in microseconds.
+  public var latencyP50Micros: UInt64 = 0
+
+  public var latencyP90Micros: UInt64 = 0
+
+  public var latencyP99Micros: UInt64 = 0
+
+  /// Empty when the peer answered every repetition.
+  public var error: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 public nonisolated struct Kms_V1_BandwidthBenchmarkResult: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -1203,6 +1265,81 @@ public nonisolated struct Kms_V1_BandwidthBenchmarkResult: Sendable {
 
   /// Measured throughput to each peer, bytes per second.
   public var bytesPerSecond: Dictionary<UInt32,UInt64> = [:]
+
+  public var peers: [Kms_V1_PeerBandwidth] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// Runs preprocessing and robust opens among the cores of an epoch and returns what was opened, so a test can
+/// check the MPC layer end to end over the real peer network. Every core must be sent the same request id.
+public nonisolated struct Kms_V1_MpcSelfTestRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var requestID: Kms_V1_RequestId {
+    get {_requestID ?? Kms_V1_RequestId()}
+    set {_requestID = newValue}
+  }
+  /// Returns true if `requestID` has been explicitly set.
+  public var hasRequestID: Bool {self._requestID != nil}
+  /// Clears the value of `requestID`. Subsequent reads from it will return its default value.
+  public mutating func clearRequestID() {self._requestID = nil}
+
+  /// Empty: the default epoch of the default context.
+  public var epochID: Kms_V1_RequestId {
+    get {_epochID ?? Kms_V1_RequestId()}
+    set {_epochID = newValue}
+  }
+  /// Returns true if `epochID` has been explicitly set.
+  public var hasEpochID: Bool {self._epochID != nil}
+  /// Clears the value of `epochID`. Subsequent reads from it will return its default value.
+  public mutating func clearEpochID() {self._epochID = nil}
+
+  /// Beaver triples to generate and then open (a, b, c).
+  public var triples: UInt32 = 0
+
+  /// Random bits to generate and then open.
+  public var bits: UInt32 = 0
+
+  /// This core's Shamir shares (degree t) of values chosen by the test; opened robustly.
+  public var inputShares: [UInt64] = []
+
+  /// Generate the triples and bits but open only the inputs (for benchmarks).
+  public var generateOnly: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _requestID: Kms_V1_RequestId? = nil
+  fileprivate var _epochID: Kms_V1_RequestId? = nil
+}
+
+public nonisolated struct Kms_V1_MpcSelfTestResult: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var tripleA: [UInt64] = []
+
+  public var tripleB: [UInt64] = []
+
+  public var tripleC: [UInt64] = []
+
+  public var bits: [UInt64] = []
+
+  public var inputs: [UInt64] = []
+
+  /// Wall time of the protocol run on this core, and what it sent.
+  public var elapsedMicros: UInt64 = 0
+
+  public var bytesSent: UInt64 = 0
+
+  public var messagesSent: UInt64 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -2119,7 +2256,7 @@ nonisolated extension Kms_V1_UserDecryptionResponse: SwiftProtobuf.Message, Swif
 
 nonisolated extension Kms_V1_MpcNode: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".MpcNode"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}party_id\0\u{1}address\0\u{3}tls_certificate_pem\0\u{3}verification_key\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}party_id\0\u{1}address\0\u{3}tls_certificate_pem\0\u{3}verification_key\0\u{1}identity\0\u{3}signer_address\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2131,6 +2268,8 @@ nonisolated extension Kms_V1_MpcNode: SwiftProtobuf.Message, SwiftProtobuf._Mess
       case 2: try { try decoder.decodeSingularStringField(value: &self.address) }()
       case 3: try { try decoder.decodeSingularStringField(value: &self.tlsCertificatePem) }()
       case 4: try { try decoder.decodeSingularBytesField(value: &self.verificationKey) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.identity) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.signerAddress) }()
       default: break
       }
     }
@@ -2149,6 +2288,12 @@ nonisolated extension Kms_V1_MpcNode: SwiftProtobuf.Message, SwiftProtobuf._Mess
     if !self.verificationKey.isEmpty {
       try visitor.visitSingularBytesField(value: self.verificationKey, fieldNumber: 4)
     }
+    if !self.identity.isEmpty {
+      try visitor.visitSingularStringField(value: self.identity, fieldNumber: 5)
+    }
+    if !self.signerAddress.isEmpty {
+      try visitor.visitSingularStringField(value: self.signerAddress, fieldNumber: 6)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2157,6 +2302,8 @@ nonisolated extension Kms_V1_MpcNode: SwiftProtobuf.Message, SwiftProtobuf._Mess
     if lhs.address != rhs.address {return false}
     if lhs.tlsCertificatePem != rhs.tlsCertificatePem {return false}
     if lhs.verificationKey != rhs.verificationKey {return false}
+    if lhs.identity != rhs.identity {return false}
+    if lhs.signerAddress != rhs.signerAddress {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2323,9 +2470,43 @@ nonisolated extension Kms_V1_NewMpcEpochRequest: SwiftProtobuf.Message, SwiftPro
   }
 }
 
+nonisolated extension Kms_V1_DestroyMpcEpochRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".DestroyMpcEpochRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}epoch_id\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._epochID) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._epochID {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kms_V1_DestroyMpcEpochRequest, rhs: Kms_V1_DestroyMpcEpochRequest) -> Bool {
+    if lhs._epochID != rhs._epochID {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
 nonisolated extension Kms_V1_EpochResult: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".EpochResult"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}epoch_id\0\u{3}key_ids\0\u{3}external_signature\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}epoch_id\0\u{3}key_ids\0\u{3}external_signature\0\u{3}context_id\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2336,6 +2517,7 @@ nonisolated extension Kms_V1_EpochResult: SwiftProtobuf.Message, SwiftProtobuf._
       case 1: try { try decoder.decodeSingularMessageField(value: &self._epochID) }()
       case 2: try { try decoder.decodeRepeatedMessageField(value: &self.keyIds) }()
       case 3: try { try decoder.decodeSingularBytesField(value: &self.externalSignature) }()
+      case 4: try { try decoder.decodeSingularMessageField(value: &self._contextID) }()
       default: break
       }
     }
@@ -2355,6 +2537,9 @@ nonisolated extension Kms_V1_EpochResult: SwiftProtobuf.Message, SwiftProtobuf._
     if !self.externalSignature.isEmpty {
       try visitor.visitSingularBytesField(value: self.externalSignature, fieldNumber: 3)
     }
+    try { if let v = self._contextID {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2362,6 +2547,7 @@ nonisolated extension Kms_V1_EpochResult: SwiftProtobuf.Message, SwiftProtobuf._
     if lhs._epochID != rhs._epochID {return false}
     if lhs.keyIds != rhs.keyIds {return false}
     if lhs.externalSignature != rhs.externalSignature {return false}
+    if lhs._contextID != rhs._contextID {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2848,9 +3034,64 @@ nonisolated extension Kms_V1_BandwidthBenchmarkRequest: SwiftProtobuf.Message, S
   }
 }
 
+nonisolated extension Kms_V1_PeerBandwidth: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".PeerBandwidth"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}party_id\0\u{3}bytes_per_second\0\u{3}latency_p50_micros\0\u{3}latency_p90_micros\0\u{3}latency_p99_micros\0\u{1}error\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt32Field(value: &self.partyID) }()
+      case 2: try { try decoder.decodeSingularUInt64Field(value: &self.bytesPerSecond) }()
+      case 3: try { try decoder.decodeSingularUInt64Field(value: &self.latencyP50Micros) }()
+      case 4: try { try decoder.decodeSingularUInt64Field(value: &self.latencyP90Micros) }()
+      case 5: try { try decoder.decodeSingularUInt64Field(value: &self.latencyP99Micros) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.error) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.partyID != 0 {
+      try visitor.visitSingularUInt32Field(value: self.partyID, fieldNumber: 1)
+    }
+    if self.bytesPerSecond != 0 {
+      try visitor.visitSingularUInt64Field(value: self.bytesPerSecond, fieldNumber: 2)
+    }
+    if self.latencyP50Micros != 0 {
+      try visitor.visitSingularUInt64Field(value: self.latencyP50Micros, fieldNumber: 3)
+    }
+    if self.latencyP90Micros != 0 {
+      try visitor.visitSingularUInt64Field(value: self.latencyP90Micros, fieldNumber: 4)
+    }
+    if self.latencyP99Micros != 0 {
+      try visitor.visitSingularUInt64Field(value: self.latencyP99Micros, fieldNumber: 5)
+    }
+    if !self.error.isEmpty {
+      try visitor.visitSingularStringField(value: self.error, fieldNumber: 6)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kms_V1_PeerBandwidth, rhs: Kms_V1_PeerBandwidth) -> Bool {
+    if lhs.partyID != rhs.partyID {return false}
+    if lhs.bytesPerSecond != rhs.bytesPerSecond {return false}
+    if lhs.latencyP50Micros != rhs.latencyP50Micros {return false}
+    if lhs.latencyP90Micros != rhs.latencyP90Micros {return false}
+    if lhs.latencyP99Micros != rhs.latencyP99Micros {return false}
+    if lhs.error != rhs.error {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
 nonisolated extension Kms_V1_BandwidthBenchmarkResult: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".BandwidthBenchmarkResult"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}party_id\0\u{3}bytes_per_second\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}party_id\0\u{3}bytes_per_second\0\u{1}peers\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2860,6 +3101,7 @@ nonisolated extension Kms_V1_BandwidthBenchmarkResult: SwiftProtobuf.Message, Sw
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularUInt32Field(value: &self.partyID) }()
       case 2: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufUInt32,SwiftProtobuf.ProtobufUInt64>.self, value: &self.bytesPerSecond) }()
+      case 3: try { try decoder.decodeRepeatedMessageField(value: &self.peers) }()
       default: break
       }
     }
@@ -2872,12 +3114,140 @@ nonisolated extension Kms_V1_BandwidthBenchmarkResult: SwiftProtobuf.Message, Sw
     if !self.bytesPerSecond.isEmpty {
       try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufUInt32,SwiftProtobuf.ProtobufUInt64>.self, value: self.bytesPerSecond, fieldNumber: 2)
     }
+    if !self.peers.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.peers, fieldNumber: 3)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Kms_V1_BandwidthBenchmarkResult, rhs: Kms_V1_BandwidthBenchmarkResult) -> Bool {
     if lhs.partyID != rhs.partyID {return false}
     if lhs.bytesPerSecond != rhs.bytesPerSecond {return false}
+    if lhs.peers != rhs.peers {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kms_V1_MpcSelfTestRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".MpcSelfTestRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}request_id\0\u{3}epoch_id\0\u{1}triples\0\u{1}bits\0\u{3}input_shares\0\u{3}generate_only\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._requestID) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._epochID) }()
+      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.triples) }()
+      case 4: try { try decoder.decodeSingularUInt32Field(value: &self.bits) }()
+      case 5: try { try decoder.decodeRepeatedFixed64Field(value: &self.inputShares) }()
+      case 6: try { try decoder.decodeSingularBoolField(value: &self.generateOnly) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._requestID {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try { if let v = self._epochID {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    if self.triples != 0 {
+      try visitor.visitSingularUInt32Field(value: self.triples, fieldNumber: 3)
+    }
+    if self.bits != 0 {
+      try visitor.visitSingularUInt32Field(value: self.bits, fieldNumber: 4)
+    }
+    if !self.inputShares.isEmpty {
+      try visitor.visitPackedFixed64Field(value: self.inputShares, fieldNumber: 5)
+    }
+    if self.generateOnly != false {
+      try visitor.visitSingularBoolField(value: self.generateOnly, fieldNumber: 6)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kms_V1_MpcSelfTestRequest, rhs: Kms_V1_MpcSelfTestRequest) -> Bool {
+    if lhs._requestID != rhs._requestID {return false}
+    if lhs._epochID != rhs._epochID {return false}
+    if lhs.triples != rhs.triples {return false}
+    if lhs.bits != rhs.bits {return false}
+    if lhs.inputShares != rhs.inputShares {return false}
+    if lhs.generateOnly != rhs.generateOnly {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kms_V1_MpcSelfTestResult: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".MpcSelfTestResult"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}triple_a\0\u{3}triple_b\0\u{3}triple_c\0\u{1}bits\0\u{1}inputs\0\u{3}elapsed_micros\0\u{3}bytes_sent\0\u{3}messages_sent\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedFixed64Field(value: &self.tripleA) }()
+      case 2: try { try decoder.decodeRepeatedFixed64Field(value: &self.tripleB) }()
+      case 3: try { try decoder.decodeRepeatedFixed64Field(value: &self.tripleC) }()
+      case 4: try { try decoder.decodeRepeatedFixed64Field(value: &self.bits) }()
+      case 5: try { try decoder.decodeRepeatedFixed64Field(value: &self.inputs) }()
+      case 6: try { try decoder.decodeSingularUInt64Field(value: &self.elapsedMicros) }()
+      case 7: try { try decoder.decodeSingularUInt64Field(value: &self.bytesSent) }()
+      case 8: try { try decoder.decodeSingularUInt64Field(value: &self.messagesSent) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.tripleA.isEmpty {
+      try visitor.visitPackedFixed64Field(value: self.tripleA, fieldNumber: 1)
+    }
+    if !self.tripleB.isEmpty {
+      try visitor.visitPackedFixed64Field(value: self.tripleB, fieldNumber: 2)
+    }
+    if !self.tripleC.isEmpty {
+      try visitor.visitPackedFixed64Field(value: self.tripleC, fieldNumber: 3)
+    }
+    if !self.bits.isEmpty {
+      try visitor.visitPackedFixed64Field(value: self.bits, fieldNumber: 4)
+    }
+    if !self.inputs.isEmpty {
+      try visitor.visitPackedFixed64Field(value: self.inputs, fieldNumber: 5)
+    }
+    if self.elapsedMicros != 0 {
+      try visitor.visitSingularUInt64Field(value: self.elapsedMicros, fieldNumber: 6)
+    }
+    if self.bytesSent != 0 {
+      try visitor.visitSingularUInt64Field(value: self.bytesSent, fieldNumber: 7)
+    }
+    if self.messagesSent != 0 {
+      try visitor.visitSingularUInt64Field(value: self.messagesSent, fieldNumber: 8)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kms_V1_MpcSelfTestResult, rhs: Kms_V1_MpcSelfTestResult) -> Bool {
+    if lhs.tripleA != rhs.tripleA {return false}
+    if lhs.tripleB != rhs.tripleB {return false}
+    if lhs.tripleC != rhs.tripleC {return false}
+    if lhs.bits != rhs.bits {return false}
+    if lhs.inputs != rhs.inputs {return false}
+    if lhs.elapsedMicros != rhs.elapsedMicros {return false}
+    if lhs.bytesSent != rhs.bytesSent {return false}
+    if lhs.messagesSent != rhs.messagesSent {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

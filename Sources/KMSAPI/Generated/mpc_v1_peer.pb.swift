@@ -46,8 +46,31 @@ public nonisolated struct Mpc_V1_PeerMessage: Sendable {
   /// Party id (1…n) of the intended receiver.
   public var receiver: UInt32 = 0
 
-  /// Protocol-specific bytes.
+  /// Protocol-specific bytes (one chunk of them when chunk_count > 1).
   public var payload: Data = Data()
+
+  /// A payload above the transport's message limit travels in chunk_count pieces, chunk_index 0…count−1;
+  /// 0 and 1 both mean "not chunked".
+  public var chunkIndex: UInt32 = 0
+
+  public var chunkCount: UInt32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// Several messages from one sender to one receiver in one call (small messages are batched).
+public nonisolated struct Mpc_V1_PeerBatch: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var sender: UInt32 = 0
+
+  public var receiver: UInt32 = 0
+
+  public var messages: [Mpc_V1_PeerMessage] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -92,13 +115,42 @@ public nonisolated struct Mpc_V1_PingResponse: Sendable {
   public init() {}
 }
 
+/// BandwidthBenchmark: the caller sends payload bytes, the responder answers with their count only.
+public nonisolated struct Mpc_V1_EchoRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var sender: UInt32 = 0
+
+  public var payload: Data = Data()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Mpc_V1_EchoResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var responder: UInt32 = 0
+
+  public var receivedBytes: UInt64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "mpc.v1"
 
 nonisolated extension Mpc_V1_PeerMessage: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".PeerMessage"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}session_id\0\u{1}round\0\u{1}sender\0\u{1}receiver\0\u{1}payload\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}session_id\0\u{1}round\0\u{1}sender\0\u{1}receiver\0\u{1}payload\0\u{3}chunk_index\0\u{3}chunk_count\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -111,6 +163,8 @@ nonisolated extension Mpc_V1_PeerMessage: SwiftProtobuf.Message, SwiftProtobuf._
       case 3: try { try decoder.decodeSingularUInt32Field(value: &self.sender) }()
       case 4: try { try decoder.decodeSingularUInt32Field(value: &self.receiver) }()
       case 5: try { try decoder.decodeSingularBytesField(value: &self.payload) }()
+      case 6: try { try decoder.decodeSingularUInt32Field(value: &self.chunkIndex) }()
+      case 7: try { try decoder.decodeSingularUInt32Field(value: &self.chunkCount) }()
       default: break
       }
     }
@@ -132,6 +186,12 @@ nonisolated extension Mpc_V1_PeerMessage: SwiftProtobuf.Message, SwiftProtobuf._
     if !self.payload.isEmpty {
       try visitor.visitSingularBytesField(value: self.payload, fieldNumber: 5)
     }
+    if self.chunkIndex != 0 {
+      try visitor.visitSingularUInt32Field(value: self.chunkIndex, fieldNumber: 6)
+    }
+    if self.chunkCount != 0 {
+      try visitor.visitSingularUInt32Field(value: self.chunkCount, fieldNumber: 7)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -141,6 +201,48 @@ nonisolated extension Mpc_V1_PeerMessage: SwiftProtobuf.Message, SwiftProtobuf._
     if lhs.sender != rhs.sender {return false}
     if lhs.receiver != rhs.receiver {return false}
     if lhs.payload != rhs.payload {return false}
+    if lhs.chunkIndex != rhs.chunkIndex {return false}
+    if lhs.chunkCount != rhs.chunkCount {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Mpc_V1_PeerBatch: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".PeerBatch"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}sender\0\u{1}receiver\0\u{1}messages\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt32Field(value: &self.sender) }()
+      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.receiver) }()
+      case 3: try { try decoder.decodeRepeatedMessageField(value: &self.messages) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.sender != 0 {
+      try visitor.visitSingularUInt32Field(value: self.sender, fieldNumber: 1)
+    }
+    if self.receiver != 0 {
+      try visitor.visitSingularUInt32Field(value: self.receiver, fieldNumber: 2)
+    }
+    if !self.messages.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.messages, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Mpc_V1_PeerBatch, rhs: Mpc_V1_PeerBatch) -> Bool {
+    if lhs.sender != rhs.sender {return false}
+    if lhs.receiver != rhs.receiver {return false}
+    if lhs.messages != rhs.messages {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -230,6 +332,76 @@ nonisolated extension Mpc_V1_PingResponse: SwiftProtobuf.Message, SwiftProtobuf.
   public static func ==(lhs: Mpc_V1_PingResponse, rhs: Mpc_V1_PingResponse) -> Bool {
     if lhs.responder != rhs.responder {return false}
     if lhs.nonce != rhs.nonce {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Mpc_V1_EchoRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".EchoRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}sender\0\u{1}payload\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt32Field(value: &self.sender) }()
+      case 2: try { try decoder.decodeSingularBytesField(value: &self.payload) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.sender != 0 {
+      try visitor.visitSingularUInt32Field(value: self.sender, fieldNumber: 1)
+    }
+    if !self.payload.isEmpty {
+      try visitor.visitSingularBytesField(value: self.payload, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Mpc_V1_EchoRequest, rhs: Mpc_V1_EchoRequest) -> Bool {
+    if lhs.sender != rhs.sender {return false}
+    if lhs.payload != rhs.payload {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Mpc_V1_EchoResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".EchoResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}responder\0\u{3}received_bytes\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt32Field(value: &self.responder) }()
+      case 2: try { try decoder.decodeSingularUInt64Field(value: &self.receivedBytes) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.responder != 0 {
+      try visitor.visitSingularUInt32Field(value: self.responder, fieldNumber: 1)
+    }
+    if self.receivedBytes != 0 {
+      try visitor.visitSingularUInt64Field(value: self.receivedBytes, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Mpc_V1_EchoResponse, rhs: Mpc_V1_EchoResponse) -> Bool {
+    if lhs.responder != rhs.responder {return false}
+    if lhs.receivedBytes != rhs.receivedBytes {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -1,0 +1,55 @@
+import Foundation
+
+/// Dedicated threads for MPC and FHE computation (DESIGN §6). Protocol code run with this executor as its task
+/// executor preference never occupies Swift's cooperative pool, which has one thread per core (two here) and
+/// is where gRPC handlers resume: a long local computation would otherwise stall every RPC of the core.
+public final class ComputeExecutor: TaskExecutor, @unchecked Sendable {
+    /// One executor per process, with as many threads as the machine has cores.
+    public static let shared = ComputeExecutor(threads: max(1, ProcessInfo.processInfo.activeProcessorCount), name: "kms-compute")
+
+    /// Guards `jobs` and `head`; signalled when a job is queued.
+    private let condition = NSCondition()
+    private var jobs: [UnownedJob] = []
+    private var head = 0
+
+    /// Starts `threads` threads that live as long as the process.
+    public init(threads: Int, name: String) {
+        for index in 0..<threads {
+            let thread = Thread { [unowned self] in self.work() }
+            thread.name = "\(name)-\(index)"
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
+    }
+
+    public func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        condition.lock()
+        jobs.append(job)
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Runs `body` (and every child task it starts) on this executor's threads.
+    public func run<Result: Sendable>(_ body: @Sendable () async throws -> Result) async throws -> Result {
+        try await withTaskExecutorPreference(self) { try await body() }
+    }
+
+    private func work() {
+        while true {
+            condition.lock()
+            while head == jobs.count { condition.wait() }
+            let job = jobs[head]
+            head += 1
+            if head == jobs.count {
+                jobs.removeAll(keepingCapacity: true)
+                head = 0
+            } else if head >= 4096 {
+                jobs.removeFirst(head)
+                head = 0
+            }
+            condition.unlock()
+            job.runSynchronously(on: asUnownedTaskExecutor())
+        }
+    }
+}

@@ -1,0 +1,205 @@
+import MPCProtocols
+
+/// The inbound side of the peer network (DESIGN §6): what other cores delivered, held per (session, round,
+/// sender) until the protocol running that session receives it. Messages for a session that has not started
+/// here yet are buffered; every byte buffered from a peer counts against that peer's quota, so a hostile or
+/// runaway peer is refused (RESOURCE_EXHAUSTED, to that peer only) instead of growing this core's memory;
+/// anything not received within `expiry` (a session that never starts, or leftovers of one that ended) is
+/// dropped. An actor: the mailboxes are shared between the gRPC handlers and the protocol tasks.
+public actor PeerInbox {
+    public struct Limits: Sendable {
+        /// Bytes buffered from one peer at most (whole messages and chunks being reassembled).
+        public var bytesPerPeer: Int
+        /// How long an unreceived message (or an unfinished chunked one) is kept.
+        public var expiry: Duration
+        /// Chunks one message may be split into at most.
+        public var maxChunks: Int
+
+        public init(bytesPerPeer: Int = 64 << 20, expiry: Duration = .seconds(120), maxChunks: Int = 1024) {
+            self.bytesPerPeer = bytesPerPeer
+            self.expiry = expiry
+            self.maxChunks = maxChunks
+        }
+    }
+
+    public struct Key: Hashable, Sendable {
+        public var session: SessionID
+        public var round: UInt64
+        public var sender: Int
+        public init(session: SessionID, round: UInt64, sender: Int) {
+            self.session = session
+            self.round = round
+            self.sender = sender
+        }
+    }
+
+    /// One incoming message or chunk, as the peer service decoded it.
+    public struct Delivery: Sendable {
+        public var key: Key
+        public var payload: [UInt8]
+        public var chunkIndex: Int
+        public var chunkCount: Int
+        public init(key: Key, payload: [UInt8], chunkIndex: Int = 0, chunkCount: Int = 1) {
+            self.key = key
+            self.payload = payload
+            self.chunkIndex = chunkIndex
+            self.chunkCount = chunkCount
+        }
+    }
+
+    private struct Stored {
+        var payload: [UInt8]
+        var arrived: ContinuousClock.Instant
+    }
+
+    private struct Partial {
+        var chunks: [[UInt8]?]
+        var received = 0
+        var bytes = 0
+        var started: ContinuousClock.Instant
+    }
+
+    private struct Waiter {
+        let id: UInt64
+        let continuation: CheckedContinuation<[UInt8]?, Never>
+    }
+
+    public let limits: Limits
+    private let clock = ContinuousClock()
+    private var stored: [Key: Stored] = [:]
+    private var partial: [Key: Partial] = [:]
+    private var waiters: [Key: Waiter] = [:]
+    /// Keys already received here, kept until expiry so that a retransmission is acknowledged, not re-buffered.
+    private var consumed: [Key: ContinuousClock.Instant] = [:]
+    private var bufferedBytes: [Int: Int] = [:]
+    private var nextWaiter: UInt64 = 0
+    private var lastSweep: ContinuousClock.Instant
+    /// Messages and bytes refused for quota, per peer (for health and tests).
+    public private(set) var refusedMessages: [Int: Int] = [:]
+
+    public init(limits: Limits = Limits()) {
+        self.limits = limits
+        lastSweep = clock.now
+    }
+
+    /// Bytes currently buffered from `peer`.
+    public func buffered(from peer: Int) -> Int { bufferedBytes[peer, default: 0] }
+
+    /// Accepts one message or chunk. A duplicate of a message already held or received is acknowledged and
+    /// ignored (the first copy wins: a peer cannot replace what it said). Throws RESOURCE_EXHAUSTED when the
+    /// sender's quota is full and INVALID_ARGUMENT for impossible chunking.
+    public func deliver(_ delivery: Delivery) throws(EngineError) {
+        let now = clock.now
+        sweepIfDue(now)
+        let key = delivery.key
+        if stored[key] != nil || consumed[key] != nil { return }
+        guard delivery.chunkCount <= 1 else {
+            try deliverChunk(delivery, now: now)
+            return
+        }
+        try complete(key, payload: delivery.payload, now: now)
+    }
+
+    /// The message `sender` sent for (session, round), waiting up to `timeout`; nil if none arrived in time.
+    public func receive(_ key: Key, timeout: Duration) async -> [UInt8]? {
+        if let message = stored.removeValue(forKey: key) {
+            bufferedBytes[key.sender, default: 0] -= message.payload.count
+            consumed[key] = clock.now
+            return message.payload
+        }
+        nextWaiter += 1
+        let id = nextWaiter
+        // A cancelled receive (a round that returned early) gives up its place at once.
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                waiters.removeValue(forKey: key)?.continuation.resume(returning: nil)
+                guard !Task.isCancelled else {
+                    continuation.resume(returning: nil)
+                    return
+                }
+                waiters[key] = Waiter(id: id, continuation: continuation)
+                Task { [clock] in
+                    try? await clock.sleep(for: timeout)
+                    self.expireWaiter(key, id: id)
+                }
+            }
+        } onCancel: {
+            Task { await self.expireWaiter(key, id: id) }
+        }
+    }
+
+    // MARK: Internals
+
+    private func complete(_ key: Key, payload: [UInt8], now: ContinuousClock.Instant) throws(EngineError) {
+        if let waiter = waiters.removeValue(forKey: key) {
+            consumed[key] = now
+            waiter.continuation.resume(returning: payload)
+            return
+        }
+        try reserve(payload.count, from: key.sender, now: now)
+        stored[key] = Stored(payload: payload, arrived: now)
+    }
+
+    private func deliverChunk(_ delivery: Delivery, now: ContinuousClock.Instant) throws(EngineError) {
+        let key = delivery.key
+        guard delivery.chunkCount <= limits.maxChunks, (0..<delivery.chunkCount).contains(delivery.chunkIndex) else {
+            throw .invalidArgument("chunk \(delivery.chunkIndex) of \(delivery.chunkCount) is out of range")
+        }
+        var entry = partial[key] ?? Partial(chunks: Array(repeating: nil, count: delivery.chunkCount), started: now)
+        guard entry.chunks.count == delivery.chunkCount else {
+            throw .invalidArgument("chunk count \(delivery.chunkCount) differs from earlier chunks (\(entry.chunks.count))")
+        }
+        if entry.chunks[delivery.chunkIndex] != nil { return }
+        try reserve(delivery.payload.count, from: key.sender, now: now)
+        entry.chunks[delivery.chunkIndex] = delivery.payload
+        entry.received += 1
+        entry.bytes += delivery.payload.count
+        guard entry.received == entry.chunks.count else {
+            partial[key] = entry
+            return
+        }
+        partial.removeValue(forKey: key)
+        bufferedBytes[key.sender, default: 0] -= entry.bytes
+        var payload: [UInt8] = []
+        payload.reserveCapacity(entry.bytes)
+        for chunk in entry.chunks { payload.append(contentsOf: chunk!) }
+        try complete(key, payload: payload, now: now)
+    }
+
+    /// Counts `bytes` against `peer`'s quota, after dropping expired entries if that makes room.
+    private func reserve(_ bytes: Int, from peer: Int, now: ContinuousClock.Instant) throws(EngineError) {
+        if bufferedBytes[peer, default: 0] + bytes > limits.bytesPerPeer {
+            sweep(now)
+        }
+        guard bufferedBytes[peer, default: 0] + bytes <= limits.bytesPerPeer else {
+            refusedMessages[peer, default: 0] += 1
+            throw .resourceExhausted("peer \(peer) has \(bufferedBytes[peer, default: 0]) bytes buffered here (quota \(limits.bytesPerPeer))")
+        }
+        bufferedBytes[peer, default: 0] += bytes
+    }
+
+    private func expireWaiter(_ key: Key, id: UInt64) {
+        guard let waiter = waiters[key], waiter.id == id else { return }
+        waiters.removeValue(forKey: key)
+        waiter.continuation.resume(returning: nil)
+    }
+
+    private func sweepIfDue(_ now: ContinuousClock.Instant) {
+        if now - lastSweep >= .seconds(1) { sweep(now) }
+    }
+
+    /// Drops messages, chunks and consumed markers older than the expiry.
+    private func sweep(_ now: ContinuousClock.Instant) {
+        lastSweep = now
+        let horizon = limits.expiry
+        for (key, message) in stored where now - message.arrived > horizon {
+            stored.removeValue(forKey: key)
+            bufferedBytes[key.sender, default: 0] -= message.payload.count
+        }
+        for (key, entry) in partial where now - entry.started > horizon {
+            partial.removeValue(forKey: key)
+            bufferedBytes[key.sender, default: 0] -= entry.bytes
+        }
+        consumed = consumed.filter { now - $0.value <= horizon }
+    }
+}

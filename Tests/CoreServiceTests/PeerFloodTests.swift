@@ -1,0 +1,81 @@
+import Foundation
+import GRPCCore
+import KMSAPI
+import Testing
+
+/// A hostile peer (the test, holding party 2's certificate) floods party 1 with 1 GiB of protocol messages, for
+/// sessions that do not exist and for one session with ever new rounds: party 1 buffers at most its quota for
+/// that peer, refuses the rest with RESOURCE_EXHAUSTED, and keeps serving.
+@Suite(.serialized) struct PeerFloodTests {
+    static let quota = 32 << 20
+
+    /// Resident memory of a process, from /proc/<pid>/status (VmRSS, in bytes).
+    static func residentBytes(_ pid: Int32) throws -> Int {
+        let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
+        let line = try #require(status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") })
+        let kilobytes = try #require(Int(line.split(separator: " ", omittingEmptySubsequences: true)[1]))
+        return kilobytes * 1024
+    }
+
+    @Test func aFloodingPeerIsHeldToItsQuota() async throws {
+        let cluster = try TestCluster(settings: TestCluster.fastSettings + ["peer_quota_bytes = \(Self.quota)", "session_expiry_seconds = 600"])
+        try await cluster.startAll()
+        try await cluster.waitForDefaultEpoch(parties: [1, 2, 3, 4])
+        let target = try cluster.server(1)
+        let before = try Self.residentBytes(target.process.processIdentifier)
+
+        let channel = try GRPCChannel(configuration: GRPCChannelConfiguration(
+            target: try #require(target.peerTarget),
+            tls: try cluster.workspace.certificates.clientTLS(certificate: "core-2.pem", key: "core-2.key")))
+        defer { channel.close() }
+        let messageBytes = 1 << 20
+        let payload = Data((0..<messageBytes).map { UInt8(truncatingIfNeeded: $0 &* 31) })
+        let liveSession = Data((0..<32).map { _ in UInt8.random(in: .min ... .max) })
+        var accepted = 0, refused = 0, other: [GRPCStatusCode] = []
+        var round: UInt64 = 0
+        /// Sends `total` bytes in 1 MiB messages, three per call: half to fresh sessions, half to one session's
+        /// next rounds.
+        func flood(_ total: Int) async throws {
+            var sent = 0
+            while sent < total {
+                var batch = Mpc_V1_PeerBatch()
+                batch.sender = 2
+                batch.receiver = 1
+                for _ in 0..<3 {
+                    var message = Mpc_V1_PeerMessage()
+                    round += 1
+                    message.sessionID = round % 2 == 0 ? liveSession : Data((0..<32).map { _ in UInt8.random(in: .min ... .max) })
+                    message.round = round
+                    message.sender = 2
+                    message.receiver = 1
+                    message.payload = payload
+                    batch.messages.append(message)
+                    sent += messageBytes
+                }
+                let status = await TestCalls.statusCode(channel, PeerServiceMethod.deliverBatch.path, batch, timeout: .seconds(30))
+                switch status.code {
+                case .ok: accepted += 1
+                case .resourceExhausted: refused += 1
+                default: other.append(status.code)
+                }
+            }
+        }
+        try await flood(512 << 20)
+        let half = try Self.residentBytes(target.process.processIdentifier)
+        try await flood(512 << 20)
+        let after = try Self.residentBytes(target.process.processIdentifier)
+        print("flood: 1 GiB sent, \(accepted) calls accepted, \(refused) refused; RSS \(before >> 20) MiB → \(half >> 20) MiB after 512 MiB → \(after >> 20) MiB after 1 GiB (quota \(Self.quota >> 20) MiB)")
+        #expect(other.isEmpty, "unexpected statuses: \(other)")
+        #expect(refused > 0)
+        #expect(accepted * 3 <= Self.quota / messageBytes, "more was accepted than the quota holds")
+        // What is buffered is bounded by the quota; the transport's own buffers (the connection's HTTP/2 window,
+        // one decoded 3 MiB call at a time) come on top, once. The second half of the flood adds nothing.
+        #expect(half - before <= Self.quota + (32 << 20), "RSS grew by \((half - before) >> 20) MiB with a \(Self.quota >> 20) MiB quota")
+        #expect(after - half <= 16 << 20, "RSS kept growing: \((after - half) >> 20) MiB in the second 512 MiB")
+
+        // Still serving: health answers and the cores still compute together (party 2 is honest again).
+        let values = ThresholdClusterTests.randomValues(2)
+        let results = try await cluster.selfTest(parties: [1, 2, 3, 4], triples: 8, bits: 8, values: values)
+        #expect(results[1]?.inputs == values)
+    }
+}

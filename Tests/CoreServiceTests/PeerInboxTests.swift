@@ -1,0 +1,85 @@
+import Foundation
+import MPCProtocols
+import Testing
+@testable import Engine
+
+/// The peer inbox on its own: buffering for sessions not started yet, duplicates, chunk reassembly, the per-peer
+/// quota and expiry.
+@Suite struct PeerInboxTests {
+    static func key(_ label: String, round: UInt64 = 0, sender: Int = 2) -> PeerInbox.Key {
+        PeerInbox.Key(session: SessionID.root(requestID: Array(label.utf8), label: "inbox-test"), round: round, sender: sender)
+    }
+
+    @Test func aMessageForASessionNotStartedYetWaitsForItsReceiver() async throws {
+        let inbox = PeerInbox()
+        try await inbox.deliver(.init(key: Self.key("a"), payload: [1, 2, 3]))
+        #expect(await inbox.buffered(from: 2) == 3)
+        #expect(await inbox.receive(Self.key("a"), timeout: .milliseconds(10)) == [1, 2, 3])
+        #expect(await inbox.buffered(from: 2) == 0)
+        // Another round, another sender, another session: nothing there.
+        #expect(await inbox.receive(Self.key("a", round: 1), timeout: .milliseconds(10)) == nil)
+        #expect(await inbox.receive(Self.key("a", sender: 3), timeout: .milliseconds(10)) == nil)
+    }
+
+    @Test func aWaitingReceiverGetsTheMessageWhenItArrives() async throws {
+        let inbox = PeerInbox()
+        async let received = inbox.receive(Self.key("b"), timeout: .seconds(30))
+        try await Task.sleep(for: .milliseconds(50))
+        try await inbox.deliver(.init(key: Self.key("b"), payload: [9]))
+        #expect(await received == [9])
+        #expect(await inbox.buffered(from: 2) == 0)
+    }
+
+    @Test func theFirstCopyWinsAndRetransmissionsAreAcknowledged() async throws {
+        let inbox = PeerInbox()
+        try await inbox.deliver(.init(key: Self.key("c"), payload: [1]))
+        try await inbox.deliver(.init(key: Self.key("c"), payload: [2]))
+        #expect(await inbox.receive(Self.key("c"), timeout: .milliseconds(10)) == [1])
+        // A retransmission after the message was received is not buffered again.
+        try await inbox.deliver(.init(key: Self.key("c"), payload: [1]))
+        #expect(await inbox.buffered(from: 2) == 0)
+    }
+
+    @Test func chunksAreReassembledInAnyOrder() async throws {
+        let inbox = PeerInbox()
+        let payload = (0..<1000).map { UInt8(truncatingIfNeeded: $0) }
+        let chunks = stride(from: 0, to: payload.count, by: 300).map { Array(payload[$0..<min(payload.count, $0 + 300)]) }
+        for index in [2, 0, 3, 1] {
+            try await inbox.deliver(.init(key: Self.key("d"), payload: chunks[index], chunkIndex: index, chunkCount: chunks.count))
+        }
+        #expect(await inbox.receive(Self.key("d"), timeout: .milliseconds(10)) == payload)
+        await #expect(throws: EngineError.self) {
+            try await inbox.deliver(.init(key: Self.key("e"), payload: [1], chunkIndex: 5, chunkCount: 2))
+        }
+    }
+
+    @Test func aPeerOverItsQuotaIsRefusedAndOthersAreNot() async throws {
+        let inbox = PeerInbox(limits: .init(bytesPerPeer: 1000, expiry: .seconds(60)))
+        for index in 0..<10 {
+            try await inbox.deliver(.init(key: Self.key("f\(index)"), payload: [UInt8](repeating: 1, count: 100)))
+        }
+        await #expect(throws: EngineError.resourceExhausted("peer 2 has 1000 bytes buffered here (quota 1000)")) {
+            try await inbox.deliver(.init(key: Self.key("g"), payload: [1]))
+        }
+        // Chunks count too.
+        await #expect(throws: EngineError.self) {
+            try await inbox.deliver(.init(key: Self.key("h"), payload: [1], chunkIndex: 0, chunkCount: 2))
+        }
+        // Party 3 is not affected by party 2's flood.
+        try await inbox.deliver(.init(key: Self.key("g", sender: 3), payload: [UInt8](repeating: 1, count: 900)))
+        // Receiving frees the quota.
+        _ = await inbox.receive(Self.key("f0"), timeout: .milliseconds(10))
+        try await inbox.deliver(.init(key: Self.key("g"), payload: [UInt8](repeating: 1, count: 100)))
+        #expect(await inbox.refusedMessages[2] == 2)
+    }
+
+    @Test func unreceivedMessagesExpire() async throws {
+        let inbox = PeerInbox(limits: .init(bytesPerPeer: 1000, expiry: .milliseconds(100)))
+        try await inbox.deliver(.init(key: Self.key("i"), payload: [UInt8](repeating: 1, count: 1000)))
+        try await Task.sleep(for: .milliseconds(200))
+        // The full quota is freed by expiry when the next message needs room.
+        try await inbox.deliver(.init(key: Self.key("j"), payload: [UInt8](repeating: 1, count: 1000)))
+        #expect(await inbox.receive(Self.key("i"), timeout: .milliseconds(10)) == nil)
+        #expect(await inbox.buffered(from: 2) == 1000)
+    }
+}
