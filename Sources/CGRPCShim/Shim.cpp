@@ -314,8 +314,9 @@ extern "C" cgrpc_channel *cgrpc_channel_create(const cgrpc_channel_options *opti
     arguments.SetMaxSendMessageSize(options->max_send_message_bytes);
     // Reconnect quickly to a peer that comes (back) up: grpc's default backoff grows to 120 s, during which every
     // call fails at once with UNAVAILABLE although the peer answers again (cores start in any order and restart).
+    // GRPC_ARG_MIN_RECONNECT_BACKOFF_MS is left alone: grpc also uses it as the connection attempt's timeout
+    // (20 s), and a short one fails slow TLS handshakes.
     arguments.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
-    arguments.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
     arguments.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
     if (options->trusted_roots) {
         grpc::SslCredentialsOptions ssl;

@@ -30,15 +30,15 @@ enum ClusterBench {
             let remote = try await cluster.selfTest(triples: triples, inputs: [])
             let local = try await inProcessTriples(count: triples)
             let remoteRate = Double(triples) / remote.seconds, localRate = Double(triples) / local
-            print(String(format: "round %d triples: processes %.0f/s (%.2f s), one process %.0f/s (%.2f s), ratio processes/one process %.2f; %.1f bytes sent per triple per core",
-                         round, remoteRate, remote.seconds, localRate, local, remoteRate / localRate, Double(remote.bytesSent) / Double(triples)))
+            print(String(format: "round %d triples: processes %.0f/s (%.3f s in the cores, %.3f s at the client), one process %.0f/s (%.3f s), ratio processes/one process %.2f; %.1f bytes sent per triple per core",
+                         round, remoteRate, remote.seconds, remote.wallSeconds, localRate, local, remoteRate / localRate, Double(remote.bytesSent) / Double(triples)))
             let values = (0..<opens).map { _ in FieldElement.random(using: &rng) }
             let shares = values.map { Shamir.share($0, threshold: 1, partyCount: 4, using: &rng) }
             let remoteOpen = try await cluster.selfTest(triples: 0, inputs: shares)
             let localOpen = try await inProcessOpen(shares: shares)
             let remoteOpenRate = Double(opens) / remoteOpen.seconds, localOpenRate = Double(opens) / localOpen
-            print(String(format: "round %d robust opens: processes %.0f/s (%.2f s), one process %.0f/s (%.2f s), ratio %.2f",
-                         round, remoteOpenRate, remoteOpen.seconds, localOpenRate, localOpen, remoteOpenRate / localOpenRate))
+            print(String(format: "round %d robust opens: processes %.0f/s (%.3f s in the cores, %.3f s at the client), one process %.0f/s (%.3f s), ratio %.2f",
+                         round, remoteOpenRate, remoteOpen.seconds, remoteOpen.wallSeconds, localOpenRate, localOpen, remoteOpenRate / localOpenRate))
         }
         for (payload, repetitions) in [(1 << 20, 32), (1024, 500)] {
             let result = try await cluster.bandwidth(payloadBytes: payload, repetitions: repetitions)

@@ -70,6 +70,68 @@ import Testing
         }
         request.payloadBytes = 1 << 30
         #expect(await TestCalls.statusCode(channel, CoreServiceMethod.bandwidthBenchmark.path, request).code == .invalidArgument)
+
+        // 150,000 values: each core's message to each other core (1.2 MB) travels in chunks and is reassembled.
+        let many = Self.randomValues(150_000)
+        let large = try await cluster.selfTest(parties: [1, 2, 3, 4], triples: 0, bits: 0, values: many, timeout: .seconds(120))
+        #expect([1, 2, 3, 4].allSatisfy { large[$0]?.inputs == many }, "a large open came back wrong")
+    }
+
+    @Test func epochsAreCreatedListedAndDestroyedThroughTheAPI() async throws {
+        let cluster = try TestCluster()
+        try await cluster.startAll()
+        try await cluster.waitForDefaultEpoch(parties: [1, 2, 3, 4])
+        let channels = try [1, 2, 3, 4].map { try cluster.server($0).channel() }
+        defer { for channel in channels { channel.close() } }
+        let epochID = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: .min ... .max)) }.joined()
+        var start = Kms_V1_NewMpcEpochRequest()
+        start.epochID.requestID = epochID
+        for channel in channels {
+            #expect(await TestCalls.statusCode(channel, CoreServiceMethod.newMpcEpoch.path, start).code == .ok)
+        }
+        var lookup = Kms_V1_RequestId()
+        lookup.requestID = epochID
+        for channel in channels {
+            var status = GRPCStatus(.unavailable)
+            for _ in 0..<300 where status.code == .unavailable {
+                status = await TestCalls.statusCode(channel, CoreServiceMethod.getEpochResult.path, lookup)
+                if status.code == .unavailable { try await Task.sleep(for: .milliseconds(100)) }
+            }
+            #expect(status.code == .ok, "\(status)")
+            let result: Kms_V1_EpochResult = try await TestCalls.call(channel, CoreServiceMethod.getEpochResult.path, lookup)
+            #expect(result.epochID.requestID == epochID)
+        }
+        // A used id, an unknown one, a malformed one.
+        #expect(await TestCalls.statusCode(channels[0], CoreServiceMethod.newMpcEpoch.path, start).code == .alreadyExists)
+        var unknown = Kms_V1_RequestId()
+        unknown.requestID = String(repeating: "ab", count: 32)
+        #expect(await TestCalls.statusCode(channels[0], CoreServiceMethod.getEpochResult.path, unknown).code == .notFound)
+        unknown.requestID = "0x12"
+        #expect(await TestCalls.statusCode(channels[0], CoreServiceMethod.getEpochResult.path, unknown).code == .invalidArgument)
+        // A context naming a party this core does not pin is refused.
+        var context = Kms_V1_NewMpcContextRequest()
+        context.context.contextID.requestID = String(repeating: "cd", count: 32)
+        context.context.threshold = 1
+        context.context.nodes = (1...4).map { party in
+            var node = Kms_V1_MpcNode()
+            node.partyID = UInt32(party)
+            node.address = "localhost:1"
+            node.identity = party == 4 ? "someone-else" : "kms-core-\(party)"
+            return node
+        }
+        #expect(await TestCalls.statusCode(channels[0], CoreServiceMethod.newMpcContext.path, context).code == .invalidArgument)
+        // Destroyed: gone, and its stored keys with it.
+        var destroy = Kms_V1_DestroyMpcEpochRequest()
+        destroy.epochID.requestID = epochID
+        #expect(await TestCalls.statusCode(channels[0], CoreServiceMethod.destroyMpcEpoch.path, destroy).code == .ok)
+        #expect(await TestCalls.statusCode(channels[0], CoreServiceMethod.getEpochResult.path, lookup).code == .notFound)
+        let stored = cluster.configurations[0].dataDirectory.appendingPathComponent("private/prss-epoch/\(epochID)").path
+        #expect(!FileManager.default.fileExists(atPath: stored))
+        let defaultStored = cluster.configurations[0].dataDirectory.appendingPathComponent("private/prss-epoch/\(try cluster.defaultEpochID())").path
+        #expect(FileManager.default.fileExists(atPath: defaultStored), "the default epoch is stored in the vault")
+        // Its bytes are not the PRSS keys in the clear: the record's magic is not visible.
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: defaultStored))
+        #expect(bytes.range(of: Data("KMSEPOCH".utf8)) == nil)
     }
 
     @Test func sevenCoresAtThresholdTwoComputeWithHyperInvertibleTriples() async throws {

@@ -15,8 +15,11 @@ public final class ComputeExecutor: TaskExecutor, @unchecked Sendable {
     /// Starts `threads` threads that live as long as the process.
     public init(threads: Int, name: String) {
         for index in 0..<threads {
-            let thread = Thread { [unowned self] in self.work() }
-            thread.name = "\(name)-\(index)"
+            let thread = Thread { [unowned self] in
+                // Named from inside: on Linux a name set before start() does not reach the thread.
+                Thread.current.name = "\(name)-\(index)"
+                self.work()
+            }
             thread.stackSize = 8 << 20
             thread.start()
         }

@@ -1,0 +1,25 @@
+import Foundation
+import Testing
+@testable import Engine
+
+/// Protocol work runs on the executor's own threads, never on Swift's cooperative pool.
+@Suite struct ComputeExecutorTests {
+    /// The name of the thread running the caller (a synchronous function, so it may ask).
+    static func threadName() -> String { Thread.current.name ?? "" }
+
+    @Test func workAndItsChildTasksRunOnTheExecutorsThreads() async throws {
+        let executor = ComputeExecutor(threads: 2, name: "test-compute")
+        let names = try await executor.run {
+            try await withThrowingTaskGroup(of: String.self) { group in
+                for _ in 0..<8 { group.addTask { Self.threadName() } }
+                var names = [Self.threadName()]
+                for try await name in group { names.append(name) }
+                return names
+            }
+        }
+        #expect(names.count == 9)
+        #expect(names.allSatisfy { $0.hasPrefix("test-compute-") }, "\(names)")
+        // Outside `run`, the caller is back on the pool.
+        #expect(!Self.threadName().hasPrefix("test-compute-"))
+    }
+}
