@@ -29,7 +29,21 @@ public enum MemoryProtection {
     }
 }
 
+extension MemoryProtection {
+    /// Hands the allocator's free pages back to the system (glibc `malloc_trim`). Called after a peer was refused
+    /// for its quota: the refused calls were decoded before they could be refused, and their freed buffers would
+    /// otherwise stay resident (all memory is locked) — a flood must leave no more than the quota behind.
+    public static func releaseFreedMemory() {
+        #if canImport(Glibc)
+        _ = glibcMallocTrim(0)
+        #endif
+    }
+}
+
 #if canImport(Glibc)
+@_silgen_name("malloc_trim")
+private func glibcMallocTrim(_ pad: Int) -> Int32
+
 @_silgen_name("mallopt")
 private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
 #endif

@@ -74,12 +74,15 @@ public actor PeerInbox {
     private var bufferedBytes: [Int: Int] = [:]
     private var nextWaiter: UInt64 = 0
     private var lastSweep: ContinuousClock.Instant
+    /// When freed memory was last handed back after a refusal (at most once a second).
+    private var lastTrim: ContinuousClock.Instant
     /// Messages and bytes refused for quota, per peer (for health and tests).
     public private(set) var refusedMessages: [Int: Int] = [:]
 
     public init(limits: Limits = Limits()) {
         self.limits = limits
         lastSweep = clock.now
+        lastTrim = clock.now - .seconds(2)
     }
 
     /// Bytes currently buffered from `peer`.
@@ -173,6 +176,10 @@ public actor PeerInbox {
         }
         guard bufferedBytes[peer, default: 0] + bytes <= limits.bytesPerPeer else {
             refusedMessages[peer, default: 0] += 1
+            if now - lastTrim >= .seconds(1) {
+                lastTrim = now
+                MemoryProtection.releaseFreedMemory()
+            }
             throw .resourceExhausted("peer \(peer) has \(bufferedBytes[peer, default: 0]) bytes buffered here (quota \(limits.bytesPerPeer))")
         }
         bufferedBytes[peer, default: 0] += bytes
