@@ -86,8 +86,6 @@ public actor EpochManager {
         links.removeValue(forKey: id)?.close()
     }
 
-    public func context(_ id: RequestIdentifier) -> MpcContext? { contexts[id] }
-
     func links(_ id: RequestIdentifier) -> PeerLinks? { links[id] }
 
     // MARK: Epochs
@@ -124,10 +122,6 @@ public actor EpochManager {
         case .failed(let reason): throw .internalFailure("epoch \(id) failed: \(reason)")
         case nil: throw .notFound("no epoch \(id)")
         }
-    }
-
-    public var readyEpochIDs: [RequestIdentifier] {
-        epochs.compactMap { if case .ready = $0.value { $0.key } else { nil } }.sorted { $0.hex < $1.hex }
     }
 
     /// Forgets the epoch and deletes its stored keys.

@@ -43,10 +43,6 @@ actor PeerOutbox {
     private var queuedBytes = 0
     private var spaceWaiters: [CheckedContinuation<Void, Never>] = []
     private var draining = false
-    /// Delivered and dropped counts (for health and the bandwidth benchmark).
-    private(set) var messagesDelivered = 0
-    private(set) var bytesDelivered = 0
-    private(set) var messagesDropped = 0
 
     init(sender: Int, receiver: Int, channel: GRPCChannel, limits: Limits, logger: Logger) {
         self.sender = sender
@@ -103,8 +99,6 @@ actor PeerOutbox {
             do {
                 let request: [UInt8] = try batch.serializedBytes()
                 _ = try await channel.unary(method: PeerServiceMethod.deliverBatch.path, request: request, timeout: limits.callTimeout)
-                messagesDelivered += count
-                bytesDelivered += bytes
                 remove(count)
                 backoff = limits.initialBackoff
             } catch let status as GRPCStatus where Self.isRetryable(status.code) {
@@ -114,7 +108,6 @@ actor PeerOutbox {
                 backoff = min(backoff * 2, limits.maximumBackoff)
             } catch {
                 logger.warning("peer refused messages; dropped", metadata: ["peer": "\(receiver)", "error": "\(error)", "messages": "\(count)"])
-                messagesDropped += count
                 remove(count)
             }
         }
@@ -133,7 +126,6 @@ actor PeerOutbox {
             remove(1)
         }
         if dropped > 0 {
-            messagesDropped += dropped
             logger.warning("peer messages expired undelivered", metadata: ["peer": "\(receiver)", "messages": "\(dropped)"])
         }
     }
