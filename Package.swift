@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "FHEKeys", targets: ["FHEKeys"]),
         .library(name: "MPCProtocols", targets: ["MPCProtocols"]),
         .library(name: "SecureMemory", targets: ["SecureMemory"]),
+        .library(name: "Signatures", targets: ["Signatures"]),
         .library(name: "Vault", targets: ["Vault"]),
         .library(name: "GRPCCore", targets: ["GRPCCore"]),
     ],
@@ -46,6 +47,9 @@ let package = Package(
         .target(name: "MPCProtocols", dependencies: ["Algebra", "FHEKeys", "SecureMemory"]),
         // The fault-injecting in-memory network: for tests and in-process benchmarks only, never for the server.
         .target(name: "MPCTestSupport", dependencies: ["Algebra", "MPCProtocols"]),
+        // Each core's secp256k1 operator key and EIP-712 signatures (libsecp256k1 from Debian; docs/SIGNATURES.md).
+        .target(name: "CSecp256k1", linkerSettings: [.linkedLibrary("secp256k1")]),
+        .target(name: "Signatures", dependencies: ["CSecp256k1", "Algebra", "SecureMemory"]),
 
         // MARK: Storage
         .target(name: "CArgon2", linkerSettings: [.linkedLibrary("argon2")]),
@@ -74,7 +78,7 @@ let package = Package(
         .target(
             name: "Engine",
             dependencies: [
-                "Algebra", "FHEKeys", "MPCProtocols", "Vault", "GRPCCore", "KMSAPI",
+                "Algebra", "FHEKeys", "MPCProtocols", "Vault", "GRPCCore", "KMSAPI", "Signatures", "SecureMemory",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
@@ -92,7 +96,7 @@ let package = Package(
         .executableTarget(
             name: "CoreClient",
             dependencies: [
-                "KMSAPI", "GRPCCore", "FHEKeys", "MPCProtocols",
+                "KMSAPI", "GRPCCore", "Algebra", "FHEKeys", "MPCProtocols", "Signatures",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
@@ -122,6 +126,7 @@ let package = Package(
         .testTarget(name: "FHEKeysTests", dependencies: ["FHEKeys", "Algebra", "CGoldilocks"]),
         .testTarget(name: "VaultTests", dependencies: ["Vault", "VaultCrashWriter", "SecureMemory"]),
         .testTarget(name: "SecureMemoryTests", dependencies: ["SecureMemory"]),
+        .testTarget(name: "SignaturesTests", dependencies: ["Signatures", "Algebra", "SecureMemory"]),
         .testTarget(name: "GRPCCoreTests", dependencies: ["GRPCCore"]),
         // The service tests run the kms-server, kms-core-client and kms-gen-tls-certs binaries; depending on the
         // executables makes `swift build --build-tests` build them next to the test bundle.
@@ -129,6 +134,7 @@ let package = Package(
             name: "CoreServiceTests",
             dependencies: [
                 "Engine", "GRPCCore", "KMSAPI", "MPCProtocols", "SecureMemory", "CertGen", "CoreService", "CoreClient",
+                "FHEKeys", "Vault", "Signatures",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),

@@ -35,7 +35,7 @@ swift build --build-tests
 # their deadlines. Every directory under Tests/ is a module, so none is left out.
 # The suites that start whole clusters of kms-server processes (4 to 7 cores each) run on their own after the
 # rest of their module, so that they do not starve the module's other server tests of CPU.
-cluster_suites="ThresholdClusterTests|PeerFloodTests"
+cluster_suites="ThresholdClusterTests|PeerFloodTests|ThresholdKeyGenTests"
 failed=()
 for module_dir in Tests/*Tests; do
   module="$(basename "$module_dir")"

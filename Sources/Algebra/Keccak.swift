@@ -296,3 +296,13 @@ public struct TurboSHAKE128: Sendable {
 
     public mutating func squeeze(count: Int) -> [UInt8] { sponge.squeeze(count: count) }
 }
+
+/// Keccak-256 as Ethereum uses it (addresses, EIP-712): the original Keccak padding, suffix 0x01 instead of
+/// SHA3-256's 0x06, same rate and rounds.
+public enum Keccak256 {
+    public static func hash(_ bytes: some Sequence<UInt8>) -> [UInt8] {
+        var sponge = KeccakSponge(rate: 136, suffix: 0x01)
+        sponge.absorb(bytes)
+        return sponge.squeeze(count: 32)
+    }
+}

@@ -7,11 +7,15 @@ struct CoreClientCommand: AsyncParsableCommand {
         commandName: "kms-core-client",
         abstract: "Talk to the cores of a Threshold KMS cluster over (mutual) TLS.",
         discussion: """
-            Commands that exist today: health. Key generation, decryption and
-            the other API calls are not in this client yet.
+            Key generation: preproc, keygen (threshold cores consume a preprocessing), insecure-keygen (tests),
+            fetch-keys (accepts a key set only when t + 1 cores signed the same digests), encrypt.
+            Operations: health. Decryption is not in this client yet.
             """,
         version: "0.1.0",
-        subcommands: [HealthCommand.self]
+        subcommands: [
+            HealthCommand.self, PreprocCommand.self, KeyGenCommand.self, InsecureKeyGenCommand.self, FetchKeysCommand.self,
+            EncryptCommand.self,
+        ]
     )
 
     /// Accepted before the subcommand (`kms-core-client --config PATH health`) as well as after it.

@@ -45,7 +45,7 @@ struct KMSServerCommand: AsyncParsableCommand {
         let signals = SignalWaiter(signals: [SIGTERM, SIGINT])
         let server: CoreServer
         do {
-            server = try CoreServer(configuration: configuration, logger: logger)
+            server = try await CoreServer(configuration: configuration, logger: logger)
             try server.start()
         } catch {
             throw Self.refuse(error.description)

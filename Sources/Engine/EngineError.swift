@@ -11,6 +11,8 @@ public enum EngineError: Error, Sendable, Equatable, CustomStringConvertible {
     case unavailable(String)
     /// Rate limit or size limit reached.
     case resourceExhausted(String)
+    /// The request names something in the wrong state (a preprocessing already used, a key still running).
+    case failedPrecondition(String)
     /// The operation does not fit this core's mode (e.g. threshold-only RPC on a centralized core).
     case aborted(String)
     /// The RPC exists in the API but this core has no engine for it yet.
@@ -29,6 +31,7 @@ public enum EngineError: Error, Sendable, Equatable, CustomStringConvertible {
         case .notFound(let message): "not found: \(message)"
         case .unavailable(let message): "unavailable: \(message)"
         case .resourceExhausted(let message): "resource exhausted: \(message)"
+        case .failedPrecondition(let message): "failed precondition: \(message)"
         case .aborted(let message): "aborted: \(message)"
         case .unimplemented(let message): "unimplemented: \(message)"
         case .permissionDenied(let message): "permission denied: \(message)"

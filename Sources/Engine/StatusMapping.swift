@@ -9,6 +9,7 @@ public enum StatusMapping {
         case .notFound(let message): GRPCStatus(.notFound, message)
         case .unavailable(let message): GRPCStatus(.unavailable, message)
         case .resourceExhausted(let message): GRPCStatus(.resourceExhausted, message)
+        case .failedPrecondition(let message): GRPCStatus(.failedPrecondition, message)
         case .aborted(let message): GRPCStatus(.aborted, message)
         case .unimplemented(let message): GRPCStatus(.unimplemented, message)
         case .permissionDenied(let message): GRPCStatus(.permissionDenied, message)

@@ -54,30 +54,50 @@ public struct BootstrappingKey: Sendable {
         masks: [FieldElement], smallSecret: [FieldElement], bigSecret: [FieldElement], noise: [FieldElement],
         parameters: FHEParameters
     ) -> [FieldElement] {
-        let k = parameters.glweDimension, N = parameters.polynomialSize, levels = parameters.pbsLevels
+        let kN = parameters.bigLWEDimension
+        var products = [FieldElement](repeating: .zero, count: smallSecret.count * kN)
+        for i in 0..<smallSecret.count {
+            for t in 0..<kN { products[i * kN + t] = smallSecret[i] * bigSecret[t] }
+        }
+        return bodies(masks: masks, smallSecret: smallSecret, bigSecret: bigSecret, products: products,
+                      noise: noise, parameters: parameters)
+    }
+
+    /// The same bodies with the secret products given: `products[i·kN + c·N + t]` = s_i·S_c[t]. Every input
+    /// enters linearly, so a party evaluating this on its Shamir shares (products from shared multiplication)
+    /// gets a share of each body (DESIGN §3.4).
+    public static func bodies(
+        masks: [FieldElement], smallSecret: [FieldElement], bigSecret: [FieldElement], products: [FieldElement],
+        noise: [FieldElement], parameters: FHEParameters
+    ) -> [FieldElement] {
+        let k = parameters.glweDimension, N = parameters.polynomialSize, levels = parameters.pbsLevels, kN = k * N
         let ntt = NegacyclicNTT(size: N)
         let secretNTT: [[FieldElement]] = (0..<k).map { c in
             var poly = Array(bigSecret[(c * N)..<((c + 1) * N)]); ntt.forward(&poly); return poly
         }
         var out = [FieldElement](repeating: .zero, count: smallSecret.count * (k + 1) * levels * N)
+        var acc = [FieldElement](repeating: .zero, count: N)
+        var a = [FieldElement](repeating: .zero, count: N)
         for i in 0..<smallSecret.count {
             for row in 0..<((k + 1) * levels) {
                 let c = row / levels, j = row % levels
                 let index = i * (k + 1) * levels + row
-                var acc = [FieldElement](repeating: .zero, count: N)
+                for t in 0..<N { acc[t] = .zero }
                 for m in 0..<k {
-                    var a = Array(masks[((index * k + m) * N)..<((index * k + m + 1) * N)])
+                    let base = (index * k + m) * N
+                    for t in 0..<N { a[t] = masks[base + t] }
                     ntt.forward(&a)
                     for t in 0..<N { acc[t] += a[t] * secretNTT[m][t] }
                 }
                 ntt.inverse(&acc)
                 for t in 0..<N { acc[t] += noise[index * N + t] }
-                let offset = smallSecret[i] * FieldElement(Arithmetic.gadget(baseLog: parameters.pbsBaseLog, level: j + 1))
+                let g = FieldElement(Arithmetic.gadget(baseLog: parameters.pbsBaseLog, level: j + 1))
                 if c == k {
-                    acc[0] += offset
+                    acc[0] += smallSecret[i] * g
                 } else {
                     // −s_i·g_j·S_c in the body equals adding s_i·g_j to mask c, and keeps masks seed-derived.
-                    for t in 0..<N { acc[t] -= offset * bigSecret[c * N + t] }
+                    let productBase = i * kN + c * N
+                    for t in 0..<N { acc[t] -= g * products[productBase + t] }
                 }
                 for t in 0..<N { out[index * N + t] = acc[t] }
             }

@@ -13,6 +13,10 @@ public struct KeySwitchingKey: Sendable, Equatable {
 
     static let domain = "TKMS-FHE-KSK-mask"
 
+    public init(parameters: FHEParameters, seed: [UInt8], bodies: [FieldElement], masks: [FieldElement]) {
+        self.parameters = parameters; self.seed = seed; self.bodies = bodies; self.masks = masks
+    }
+
     public static func expandMasks(seed: [UInt8], parameters: FHEParameters) -> [FieldElement] {
         var generator = SeededGenerator(seed: seed, domain: domain)
         let count = parameters.bigLWEDimension * parameters.ksLevels * parameters.lweDimension

@@ -35,6 +35,7 @@ public enum CoreServiceMethod: String, GRPCServiceMethod {
     case custodianBackupRecovery = "CustodianBackupRecovery"
     case getOperatorPublicKey = "GetOperatorPublicKey"
     case getKeyMaterialAvailability = "GetKeyMaterialAvailability"
+    case getPublicObject = "GetPublicObject"
     case getHealthStatus = "GetHealthStatus"
     case bandwidthBenchmark = "BandwidthBenchmark"
 

@@ -9,7 +9,8 @@ public enum ObjectClass: String, Sendable, Hashable, CaseIterable {
 /// A stored object's typed id: a kind ("public-key", "key-share" …) and a RequestId-like name.
 /// Both are validated so an id can never form a path outside its store (no '/', '.', '..', NUL).
 public struct ObjectID: Sendable, Hashable, CustomStringConvertible {
-    /// The object's kind: 1–64 characters of `a-z`, `0-9` and `-`, starting with a letter.
+    /// The object's kind: 1–64 characters of `A-Z`, `a-z`, `0-9` and `-`, starting with a letter (public key
+    /// objects use the type names of DESIGN §6, e.g. `PublicKey`).
     public let kind: String
     /// The object's name: 1–128 characters of `A-Z`, `a-z`, `0-9`, `-` and `_` (a RequestId is 64 lower-case hex).
     public let name: String
@@ -18,9 +19,10 @@ public struct ObjectID: Sendable, Hashable, CustomStringConvertible {
         guard !kind.isEmpty, kind.utf8.count <= 64 else {
             throw .invalidObjectID("kind must be 1–64 characters, got \(kind.utf8.count)")
         }
-        guard let first = kind.utf8.first, (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(first),
+        guard let first = kind.utf8.first,
+              (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(first) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(first),
               kind.utf8.allSatisfy(Self.isKindCharacter)
-        else { throw .invalidObjectID("kind \(Self.quoted(kind)) must be lower-case letters, digits and '-', starting with a letter") }
+        else { throw .invalidObjectID("kind \(Self.quoted(kind)) must be letters, digits and '-', starting with a letter") }
         guard !name.isEmpty, name.utf8.count <= 128 else {
             throw .invalidObjectID("name must be 1–128 characters, got \(name.utf8.count)")
         }
@@ -56,7 +58,7 @@ public struct ObjectID: Sendable, Hashable, CustomStringConvertible {
     func storageKey(_ objectClass: ObjectClass) -> String { "\(objectClass.rawValue)/\(kind)/\(name)" }
 
     private static func isKindCharacter(_ byte: UInt8) -> Bool {
-        (97...122).contains(byte) || (48...57).contains(byte) || byte == UInt8(ascii: "-")
+        (97...122).contains(byte) || (65...90).contains(byte) || (48...57).contains(byte) || byte == UInt8(ascii: "-")
     }
 
     private static func isNameCharacter(_ byte: UInt8) -> Bool {

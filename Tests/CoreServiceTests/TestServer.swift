@@ -21,6 +21,8 @@ struct TestServerConfiguration: Sendable {
     var thresholdSettings: [String] = []
     /// `[test_misbehaviour]` mode and delay, for a deliberately faulty core.
     var misbehaviour: (mode: String, delayMilliseconds: Int)? = nil
+    /// Extra top-level sections, appended as written (e.g. "[rate_limiter]\nbucket_size = 10").
+    var extraSections: [String] = []
 
     var toml: String {
         let identityParty = party ?? 1
@@ -71,6 +73,7 @@ struct TestServerConfiguration: Sendable {
         if let misbehaviour {
             text += "\n[test_misbehaviour]\nmode = \"\(misbehaviour.mode)\"\ndelay_ms = \(misbehaviour.delayMilliseconds)\n"
         }
+        for section in extraSections { text += "\n" + section + "\n" }
         return text
     }
 

@@ -15,9 +15,15 @@ import Testing
         #expect(throws: VaultError.self) { try ObjectID(kind: "key-share", name: name) }
     }
 
-    @Test(arguments: ["", "Key", "1abc", "a/b", "a.b", "-a", String(repeating: "k", count: 65)])
+    @Test(arguments: ["", "1abc", "a/b", "a.b", "-a", "Public Key", "Key_", String(repeating: "k", count: 65)])
     func rejectsBadKinds(_ kind: String) {
         #expect(throws: VaultError.self) { try ObjectID(kind: kind, name: "x") }
+    }
+
+    /// Public key objects use DESIGN §6's type names as their kind.
+    @Test(arguments: ["PublicKey", "ServerKey", "FheKeyInfo", "key-share"])
+    func acceptsTypeNameKinds(_ kind: String) throws {
+        #expect(try ObjectID(kind: kind, name: "x").kind == kind)
     }
 
     @Test func requestIDsMustBe64LowerCaseHex() {

@@ -59,12 +59,27 @@ public enum ConfigurationLoader {
                 throw ConfigurationError(field: "test_misbehaviour", problem: "only a threshold core runs MPC protocols")
             }
         }
+        var rateLimiter = RateLimiter.Settings()
+        if var limiterReader = try reader.table("rate_limiter") { rateLimiter = try readRateLimiter(&limiterReader) }
         if threshold != nil, tls == nil {
             throw ConfigurationError(field: "tls", problem: "missing (required for a threshold core: peers authenticate by certificate)")
         }
         try reader.rejectUnknownKeys()
-        return CoreConfiguration(
+        var configuration = CoreConfiguration(
             service: service, tls: tls, storage: storage, threshold: threshold, vault: vault, testMisbehaviour: misbehaviour)
+        configuration.rateLimiter = rateLimiter
+        return configuration
+    }
+
+    private static func readRateLimiter(_ reader: inout ConfigurationReader) throws(ConfigurationError) -> RateLimiter.Settings {
+        var settings = RateLimiter.Settings()
+        settings.bucketSize = try reader.integer("bucket_size", in: 1...1_000_000_000) ?? settings.bucketSize
+        settings.refillPerSecond = try reader.integer("refill_per_second", in: 0...1_000_000_000) ?? settings.refillPerSecond
+        for kind in RateLimiter.Kind.allCases {
+            if let cost = try reader.integer("\(kind.rawValue)_cost", in: 0...1_000_000_000) { settings.costs[kind] = cost }
+        }
+        try reader.rejectUnknownKeys()
+        return settings
     }
 
     private static func readVault(_ reader: inout ConfigurationReader) throws(ConfigurationError) -> CoreConfiguration.VaultRootKey {

@@ -96,6 +96,8 @@ public struct CoreConfiguration: Sendable, Equatable {
     public var threshold: Threshold?
     public var vault: VaultRootKey? = nil
     public var testMisbehaviour: TestMisbehaviour? = nil
+    /// `[rate_limiter]`: the token bucket every request draws from.
+    public var rateLimiter = RateLimiter.Settings()
 
     public var deploymentType: String { threshold == nil ? "centralized" : "threshold" }
 }

@@ -88,6 +88,14 @@ public actor EpochManager {
 
     func links(_ id: RequestIdentifier) -> PeerLinks? { links[id] }
 
+    /// Bytes the protocols of every ready epoch have sent to peers (health, benchmarks).
+    public func bytesSent() -> Int {
+        epochs.values.reduce(0) { total, state in
+            if case .ready(let epoch) = state { return total + epoch.party.meter.bytesSent }
+            return total
+        }
+    }
+
     // MARK: Epochs
 
     /// Starts the PRSS key setup of a new epoch in the background. ALREADY_EXISTS for a used id (a failed

@@ -37,7 +37,7 @@ public final class CoreServer: Sendable {
     private let bootstrapProber: PeerHealthProber?
     private let engine: ThresholdEngine?
 
-    public init(configuration: CoreConfiguration, logger: Logger) throws(StartError) {
+    public init(configuration: CoreConfiguration, logger: Logger) async throws(StartError) {
         self.configuration = configuration
         self.logger = logger
         var material: TLSMaterial?
@@ -94,15 +94,27 @@ public final class CoreServer: Sendable {
             engine = nil
         }
 
+        let signer: OperatorKey
+        do {
+            signer = try await OperatorKey.loadOrCreate(vault: vault, logger: logger)
+        } catch {
+            throw .vault("cannot load or create the signing key: \(error)")
+        }
+        let keyGeneration = KeyGenerationService(
+            mode: engine.map { .threshold($0) } ?? .centralized, vault: vault, signer: signer,
+            limiter: RateLimiter(settings: configuration.rateLimiter), logger: logger)
+        await keyGeneration.load()
+
         var serviceNames: Set<String> = [CoreServiceMethod.serviceName]
         publicServer.register(CoreServiceEndpointRoutes(
             configuration: configuration,
             inventory: KeyMaterialInventory(dataDirectory: configuration.storage.dataDirectory),
-            prober: prober, engine: engine, logger: logger
+            prober: prober, engine: engine, keyGeneration: keyGeneration, logger: logger
         ).routes())
         if service.enableInsecureService {
             serviceNames.insert(InsecureCoreServiceMethod.serviceName)
             publicServer.register(InsecureServiceRoutes(engine: engine, logger: logger).routes())
+            publicServer.register(KeyGenRoutes(service: keyGeneration, logger: logger).insecureRoutes())
         }
         publicServer.register(HealthServiceRoutes(serviceNames: serviceNames, state: servingState, logger: logger).routes())
     }

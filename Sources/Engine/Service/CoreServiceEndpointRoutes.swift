@@ -10,26 +10,13 @@ struct CoreServiceEndpointRoutes: Sendable {
     let inventory: KeyMaterialInventory
     let prober: PeerHealthProber?
     let engine: ThresholdEngine?
+    let keyGeneration: KeyGenerationService
     let logger: Logger
 
     typealias Check = RequestIdentifierChecks
 
     func routes() -> [UnaryRoute] {
-        MpcRoutes(engine: engine, logger: logger).routes() + [
-            notBuilt(.keyGenPreproc) { (request: Kms_V1_KeyGenPreprocRequest) throws(EngineError) in
-                try Check.required(request.requestID, present: request.hasRequestID, field: "request_id")
-                try Check.optional(request.contextID, present: request.hasContextID, field: "context_id")
-                try Check.optional(request.epochID, present: request.hasEpochID, field: "epoch_id")
-            },
-            notBuilt(.getKeyGenPreprocResult, validatingRequestId),
-            notBuilt(.keyGen) { (request: Kms_V1_KeyGenRequest) throws(EngineError) in
-                try Check.required(request.requestID, present: request.hasRequestID, field: "request_id")
-                try Check.optional(request.preprocID, present: request.hasPreprocID, field: "preproc_id")
-                try Check.optional(request.contextID, present: request.hasContextID, field: "context_id")
-                try Check.optional(request.epochID, present: request.hasEpochID, field: "epoch_id")
-            },
-            notBuilt(.getKeyGenResult, validatingRequestId),
-            notBuilt(.abortKeyGen, validatingRequestId),
+        MpcRoutes(engine: engine, logger: logger).routes() + KeyGenRoutes(service: keyGeneration, logger: logger).routes() + [
             notBuilt(.publicDecrypt, validatingPublicDecryption),
             notBuilt(.getPublicDecryptionResult, validatingRequestId),
             notBuilt(.publicDecryptSync, validatingPublicDecryption),
@@ -51,9 +38,8 @@ struct CoreServiceEndpointRoutes: Sendable {
             notBuilt(.custodianBackupRecovery) { (request: Kms_V1_CustodianBackupRecoveryRequest) throws(EngineError) in
                 try Check.required(request.contextID, present: request.hasContextID, field: "context_id")
             },
-            notBuilt(.getOperatorPublicKey) { (_: Kms_V1_Empty) throws(EngineError) in },
             UnaryRoute.typed(path: CoreServiceMethod.getKeyMaterialAvailability.path, logger: logger) {
-                (_: Kms_V1_Empty, _) in keyMaterialAvailability()
+                (_: Kms_V1_Empty, _) in await keyMaterialAvailability()
             },
             UnaryRoute.typed(path: CoreServiceMethod.getHealthStatus.path, logger: logger) {
                 (_: Kms_V1_Empty, _) in await healthStatus()
@@ -63,11 +49,11 @@ struct CoreServiceEndpointRoutes: Sendable {
 
     // MARK: Implemented RPCs
 
-    func keyMaterialAvailability() -> Kms_V1_KeyMaterialAvailability {
+    func keyMaterialAvailability() async -> Kms_V1_KeyMaterialAvailability {
         var answer = Kms_V1_KeyMaterialAvailability()
-        answer.fheKeyIds = inventory.fheKeyIds
+        answer.fheKeyIds = await keyGeneration.store?.records.keys.sorted() ?? []
         answer.crsIds = inventory.crsIds
-        answer.preprocessingIds = inventory.preprocessingIds
+        answer.preprocessingIds = await keyGeneration.preprocessingIDs
         answer.storageInfo = inventory.storageInfo
         return answer
     }
@@ -77,10 +63,15 @@ struct CoreServiceEndpointRoutes: Sendable {
         status.version = KMSVersion.current
         status.deploymentType = configuration.deploymentType
         status.state = .serving
+        if let store = keyGeneration.store {
+            status.keyIds = await store.records.keys.sorted()
+            status.refusedKeys = await store.refused.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }
+        }
         guard let threshold = configuration.threshold else { return status }
         status.partyID = UInt32(threshold.partyId)
         status.threshold = UInt32(threshold.threshold)
         status.numParties = UInt32(threshold.partyCount)
+        status.mpcBytesSent = UInt64(await engine?.epochs.bytesSent() ?? 0)
         let probes = await prober?.probeAll() ?? []
         status.peers = probes.map { probe in
             var peer = Kms_V1_PeerHealth()

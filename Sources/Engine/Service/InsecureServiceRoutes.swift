@@ -3,7 +3,7 @@ import Logging
 import SwiftProtobuf
 
 /// kms.v1.InsecureCoreServiceEndpoint: test-only key and CRS generation by one core. Registered only when
-/// `service.enable_insecure_service` is true; until the engine exists its RPCs validate and answer UNIMPLEMENTED.
+/// `service.enable_insecure_service` is true; InsecureKeyGen lives in `KeyGenRoutes`; CRS generation validates and answers UNIMPLEMENTED.
 struct InsecureServiceRoutes: Sendable {
     let engine: ThresholdEngine?
     let logger: Logger
@@ -17,12 +17,6 @@ struct InsecureServiceRoutes: Sendable {
             UnaryRoute.notBuilt(path: method.path, name: method.rawValue, logger: logger, validate)
         }
         return [
-            notBuilt(.insecureKeyGen) { (request: Kms_V1_KeyGenRequest) throws(EngineError) in
-                try Check.required(request.requestID, present: request.hasRequestID, field: "request_id")
-            },
-            notBuilt(.getInsecureKeyGenResult) { (request: Kms_V1_RequestId) throws(EngineError) in
-                _ = try RequestIdentifier(validating: request.requestID, field: "request_id")
-            },
             notBuilt(.insecureCrsGen) { (request: Kms_V1_CrsGenRequest) throws(EngineError) in
                 try Check.required(request.requestID, present: request.hasRequestID, field: "request_id")
             },

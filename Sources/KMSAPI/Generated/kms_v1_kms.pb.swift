@@ -420,11 +420,23 @@ public nonisolated struct Kms_V1_KeyGenResult: Sendable {
 
   public var externalSignature: Data = Data()
 
+  /// The preprocessing the key generation consumed (absent for insecure and centralized generation without
+  /// one): the prepKeygenId of the signed KeygenVerification.
+  public var preprocID: Kms_V1_RequestId {
+    get {_preprocID ?? Kms_V1_RequestId()}
+    set {_preprocID = newValue}
+  }
+  /// Returns true if `preprocID` has been explicitly set.
+  public var hasPreprocID: Bool {self._preprocID != nil}
+  /// Clears the value of `preprocID`. Subsequent reads from it will return its default value.
+  public mutating func clearPreprocID() {self._preprocID = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _requestID: Kms_V1_RequestId? = nil
+  fileprivate var _preprocID: Kms_V1_RequestId? = nil
 }
 
 public nonisolated struct Kms_V1_CrsGenRequest: Sendable {
@@ -1147,6 +1159,54 @@ public nonisolated struct Kms_V1_OperatorPublicKey: Sendable {
   /// An enclave attestation document binding the key, when the core runs in an enclave.
   public var attestationDocument: Data = Data()
 
+  /// The Ethereum address (EIP-55) of the secp256k1 key the core signs its results with (DESIGN §3.6).
+  public var address: String = String()
+
+  /// The core's party id (0 in centralized mode).
+  public var partyID: UInt32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// One chunk of a public object (public key, server key, …) as stored in the core's public storage.
+public nonisolated struct Kms_V1_PublicObjectRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var keyID: Kms_V1_RequestId {
+    get {_keyID ?? Kms_V1_RequestId()}
+    set {_keyID = newValue}
+  }
+  /// Returns true if `keyID` has been explicitly set.
+  public var hasKeyID: Bool {self._keyID != nil}
+  /// Clears the value of `keyID`. Subsequent reads from it will return its default value.
+  public mutating func clearKeyID() {self._keyID = nil}
+
+  /// "PublicKey", "ServerKey", "VerificationKey".
+  public var objectType: String = String()
+
+  /// Byte offset of the chunk; chunks are at most 4 MiB.
+  public var offset: UInt64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _keyID: Kms_V1_RequestId? = nil
+}
+
+public nonisolated struct Kms_V1_PublicObjectChunk: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var data: Data = Data()
+
+  public var totalSize: UInt64 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1211,6 +1271,16 @@ public nonisolated struct Kms_V1_HealthStatus: Sendable {
   public var numParties: UInt32 = 0
 
   public var peers: [Kms_V1_PeerHealth] = []
+
+  /// Key sets this core holds and serves.
+  public var keyIds: [String] = []
+
+  /// Key sets found in private storage but refused: a public object does not match its signed digest, or a
+  /// stored object cannot be read. Never served; one line per key: "<key id>: <reason>".
+  public var refusedKeys: [String] = []
+
+  /// Bytes this core's MPC protocols have sent to its peers since it started (all epochs).
+  public var mpcBytesSent: UInt64 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1659,7 +1729,7 @@ nonisolated extension Kms_V1_KeyDigest: SwiftProtobuf.Message, SwiftProtobuf._Me
 
 nonisolated extension Kms_V1_KeyGenResult: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".KeyGenResult"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}request_id\0\u{3}key_digests\0\u{3}external_signature\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}request_id\0\u{3}key_digests\0\u{3}external_signature\0\u{3}preproc_id\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1670,6 +1740,7 @@ nonisolated extension Kms_V1_KeyGenResult: SwiftProtobuf.Message, SwiftProtobuf.
       case 1: try { try decoder.decodeSingularMessageField(value: &self._requestID) }()
       case 2: try { try decoder.decodeRepeatedMessageField(value: &self.keyDigests) }()
       case 3: try { try decoder.decodeSingularBytesField(value: &self.externalSignature) }()
+      case 4: try { try decoder.decodeSingularMessageField(value: &self._preprocID) }()
       default: break
       }
     }
@@ -1689,6 +1760,9 @@ nonisolated extension Kms_V1_KeyGenResult: SwiftProtobuf.Message, SwiftProtobuf.
     if !self.externalSignature.isEmpty {
       try visitor.visitSingularBytesField(value: self.externalSignature, fieldNumber: 3)
     }
+    try { if let v = self._preprocID {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1696,6 +1770,7 @@ nonisolated extension Kms_V1_KeyGenResult: SwiftProtobuf.Message, SwiftProtobuf.
     if lhs._requestID != rhs._requestID {return false}
     if lhs.keyDigests != rhs.keyDigests {return false}
     if lhs.externalSignature != rhs.externalSignature {return false}
+    if lhs._preprocID != rhs._preprocID {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2811,7 +2886,7 @@ nonisolated extension Kms_V1_CustodianBackupRecoveryRequest: SwiftProtobuf.Messa
 
 nonisolated extension Kms_V1_OperatorPublicKey: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".OperatorPublicKey"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}public_key\0\u{3}attestation_document\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}public_key\0\u{3}attestation_document\0\u{1}address\0\u{3}party_id\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2821,6 +2896,8 @@ nonisolated extension Kms_V1_OperatorPublicKey: SwiftProtobuf.Message, SwiftProt
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularBytesField(value: &self.publicKey) }()
       case 2: try { try decoder.decodeSingularBytesField(value: &self.attestationDocument) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.address) }()
+      case 4: try { try decoder.decodeSingularUInt32Field(value: &self.partyID) }()
       default: break
       }
     }
@@ -2833,12 +2910,99 @@ nonisolated extension Kms_V1_OperatorPublicKey: SwiftProtobuf.Message, SwiftProt
     if !self.attestationDocument.isEmpty {
       try visitor.visitSingularBytesField(value: self.attestationDocument, fieldNumber: 2)
     }
+    if !self.address.isEmpty {
+      try visitor.visitSingularStringField(value: self.address, fieldNumber: 3)
+    }
+    if self.partyID != 0 {
+      try visitor.visitSingularUInt32Field(value: self.partyID, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Kms_V1_OperatorPublicKey, rhs: Kms_V1_OperatorPublicKey) -> Bool {
     if lhs.publicKey != rhs.publicKey {return false}
     if lhs.attestationDocument != rhs.attestationDocument {return false}
+    if lhs.address != rhs.address {return false}
+    if lhs.partyID != rhs.partyID {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kms_V1_PublicObjectRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".PublicObjectRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}key_id\0\u{3}object_type\0\u{1}offset\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._keyID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.objectType) }()
+      case 3: try { try decoder.decodeSingularUInt64Field(value: &self.offset) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._keyID {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    if !self.objectType.isEmpty {
+      try visitor.visitSingularStringField(value: self.objectType, fieldNumber: 2)
+    }
+    if self.offset != 0 {
+      try visitor.visitSingularUInt64Field(value: self.offset, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kms_V1_PublicObjectRequest, rhs: Kms_V1_PublicObjectRequest) -> Bool {
+    if lhs._keyID != rhs._keyID {return false}
+    if lhs.objectType != rhs.objectType {return false}
+    if lhs.offset != rhs.offset {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kms_V1_PublicObjectChunk: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".PublicObjectChunk"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}data\0\u{3}total_size\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBytesField(value: &self.data) }()
+      case 2: try { try decoder.decodeSingularUInt64Field(value: &self.totalSize) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.data.isEmpty {
+      try visitor.visitSingularBytesField(value: self.data, fieldNumber: 1)
+    }
+    if self.totalSize != 0 {
+      try visitor.visitSingularUInt64Field(value: self.totalSize, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kms_V1_PublicObjectChunk, rhs: Kms_V1_PublicObjectChunk) -> Bool {
+    if lhs.data != rhs.data {return false}
+    if lhs.totalSize != rhs.totalSize {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2941,7 +3105,7 @@ nonisolated extension Kms_V1_PeerHealth: SwiftProtobuf.Message, SwiftProtobuf._M
 
 nonisolated extension Kms_V1_HealthStatus: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".HealthStatus"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}state\0\u{1}version\0\u{3}deployment_type\0\u{3}party_id\0\u{1}threshold\0\u{3}num_parties\0\u{1}peers\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}state\0\u{1}version\0\u{3}deployment_type\0\u{3}party_id\0\u{1}threshold\0\u{3}num_parties\0\u{1}peers\0\u{3}key_ids\0\u{3}refused_keys\0\u{3}mpc_bytes_sent\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2956,6 +3120,9 @@ nonisolated extension Kms_V1_HealthStatus: SwiftProtobuf.Message, SwiftProtobuf.
       case 5: try { try decoder.decodeSingularUInt32Field(value: &self.threshold) }()
       case 6: try { try decoder.decodeSingularUInt32Field(value: &self.numParties) }()
       case 7: try { try decoder.decodeRepeatedMessageField(value: &self.peers) }()
+      case 8: try { try decoder.decodeRepeatedStringField(value: &self.keyIds) }()
+      case 9: try { try decoder.decodeRepeatedStringField(value: &self.refusedKeys) }()
+      case 10: try { try decoder.decodeSingularUInt64Field(value: &self.mpcBytesSent) }()
       default: break
       }
     }
@@ -2983,6 +3150,15 @@ nonisolated extension Kms_V1_HealthStatus: SwiftProtobuf.Message, SwiftProtobuf.
     if !self.peers.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.peers, fieldNumber: 7)
     }
+    if !self.keyIds.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.keyIds, fieldNumber: 8)
+    }
+    if !self.refusedKeys.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.refusedKeys, fieldNumber: 9)
+    }
+    if self.mpcBytesSent != 0 {
+      try visitor.visitSingularUInt64Field(value: self.mpcBytesSent, fieldNumber: 10)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2994,6 +3170,9 @@ nonisolated extension Kms_V1_HealthStatus: SwiftProtobuf.Message, SwiftProtobuf.
     if lhs.threshold != rhs.threshold {return false}
     if lhs.numParties != rhs.numParties {return false}
     if lhs.peers != rhs.peers {return false}
+    if lhs.keyIds != rhs.keyIds {return false}
+    if lhs.refusedKeys != rhs.refusedKeys {return false}
+    if lhs.mpcBytesSent != rhs.mpcBytesSent {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -1,0 +1,75 @@
+import Algebra
+import FHEKeys
+
+/// One party's result of a threshold key generation: the public keys (the same at every honest party) and
+/// its shares of the secret keys.
+public struct ThresholdKeySet: Sendable {
+    public let seeds: KeySetSeeds
+    public let publicKey: CompactPublicKey
+    public let serverKey: ServerKey
+    public var share: SecretKeyShare
+}
+
+/// KeyGen (DESIGN §3.4): a joint random seed expands into every mask (the keys are stored seeded); the
+/// secret keys are the preprocessed shared bits; the noise of every sample is a PRSS-mask; every body is then
+/// linear in shares this party holds (the bootstrapping key's s_i·S_t terms come preprocessed), so each party
+/// computes its share of each body locally and one robust open per batch reveals the bodies to all.
+/// Rounds: those of the seed (1) plus one per open batch; bytes per party: 8·(n − 1) per body.
+public enum DistributedKeyGeneration {
+    /// Bodies per robust open (a 2 MiB message per peer).
+    public static let defaultOpenBatch = 1 << 18
+
+    /// The PRSS-mask bound for TUniform(b) noise: 2^b, so that the one term t corrupt parties cannot know (the
+    /// honest subset's, uniform in [−2^b, 2^b]) is as wide as the centralized noise; the sum of all C(n, t)
+    /// terms has C(n, t) times its variance (docs/KEYGEN.md).
+    public static func noiseBound(log2: Int) -> UInt64 { UInt64(1) << UInt64(log2) }
+
+    public static func run(
+        material: KeyGenMaterial, prss: PRSS, context: PartyContext, session: SessionID, openBatch: Int = defaultOpenBatch,
+        progress: (@Sendable (Double) -> Void)? = nil
+    ) async throws -> ThresholdKeySet {
+        let parameters = material.parameters
+        let N = parameters.polynomialSize, kN = parameters.bigLWEDimension, n = parameters.lweDimension
+        let rows = (parameters.glweDimension + 1) * parameters.pbsLevels
+        let seeds = KeySetSeeds(root: try await JointRandomSeed.generate(prss: prss, context: context, session: session.child("seed")))
+
+        let glweBound = noiseBound(log2: parameters.glweNoiseLog2), lweBound = noiseBound(log2: parameters.lweNoiseLog2)
+        var publicNoise = prss.maskShares(count: N, bound: glweBound, session: session.child("noise", 1))
+        var switchingNoise = prss.maskShares(count: kN * parameters.ksLevels, bound: lweBound, session: session.child("noise", 2))
+        var bootstrappingNoise = prss.maskShares(count: n * rows * N, bound: glweBound, session: session.child("noise", 3))
+        defer { zeroize(&publicNoise); zeroize(&switchingNoise); zeroize(&bootstrappingNoise) }
+
+        let switchingMasks = KeySwitchingKey.expandMasks(seed: seeds.keySwitchingKey, parameters: parameters)
+        var shares = CompactPublicKey.body(
+            mask: CompactPublicKey.expandMask(seed: seeds.publicKey, parameters: parameters), bigSecret: material.bigKey,
+            noise: publicNoise, parameters: parameters)
+        shares += KeySwitchingKey.bodies(
+            masks: switchingMasks, smallSecret: material.smallKey, bigSecret: material.bigKey, noise: switchingNoise,
+            parameters: parameters)
+        shares += BootstrappingKey.bodies(
+            masks: BootstrappingKey.expandMasks(seed: seeds.bootstrappingKey, parameters: parameters),
+            smallSecret: material.smallKey, bigSecret: material.bigKey, products: material.products,
+            noise: bootstrappingNoise, parameters: parameters)
+        defer { zeroize(&shares) }
+
+        var opened = [FieldElement]()
+        opened.reserveCapacity(shares.count)
+        var start = 0, batch: UInt64 = 0
+        while start < shares.count {
+            let end = min(start + openBatch, shares.count)
+            opened += try await RobustOpen.open(Array(shares[start..<end]), context: context, session: session.child("open", batch))
+            start = end
+            batch += 1
+            progress?(Double(end) / Double(shares.count))
+        }
+
+        let switchingStart = N, bootstrappingStart = N + kN * parameters.ksLevels
+        let publicKey = CompactPublicKey(parameters: parameters, seed: seeds.publicKey, body: Array(opened[0..<switchingStart]))
+        let keySwitching = KeySwitchingKey(
+            parameters: parameters, seed: seeds.keySwitchingKey, bodies: Array(opened[switchingStart..<bootstrappingStart]),
+            masks: switchingMasks)
+        let bootstrapping = BootstrappingKey(seed: seeds.bootstrappingKey, bodies: Array(opened[bootstrappingStart...]), parameters: parameters)
+        let share = try SecretKeyShare(parameters: parameters, partyID: context.partyID, smallKey: material.smallKey, bigKey: material.bigKey)
+        return ThresholdKeySet(seeds: seeds, publicKey: publicKey, serverKey: ServerKey(bootstrappingKey: bootstrapping, keySwitchingKey: keySwitching), share: share)
+    }
+}

@@ -1,0 +1,138 @@
+import FHEKeys
+import Foundation
+import GRPCCore
+import KMSAPI
+import MPCProtocols
+import Testing
+
+/// Key generation on a centralized core (the same client flow and formats as the threshold cluster) and the
+/// status contract of DESIGN §4 for bad key-generation requests.
+@Suite struct CentralizedKeyGenTests {
+    func startCore(_ workspace: TestWorkspace, extra: [String] = []) async throws -> (TestServer, TestServerConfiguration) {
+        var configuration = try workspace.centralized()
+        let keyFile = workspace.root.appendingPathComponent("root.key").path
+        try TestCluster.writeRootKey(keyFile)
+        configuration.vaultKeyFile = keyFile
+        configuration.enableInsecureService = true
+        configuration.extraSections = extra
+        return (try await TestServer.start(configuration), configuration)
+    }
+
+    @Test func theClientFlowWorksAgainstACentralizedCore() async throws {
+        let workspace = try TestWorkspace(parties: 1)
+        defer { workspace.remove() }
+        let (server, configuration) = try await startCore(workspace)
+        let client = try KeyGenClient(workspace: workspace, cores: [(1, server.serviceTarget)], threshold: 0)
+        let preprocessing = try client.json(["preproc", "--params", "test"])
+        let preprocessingID = try #require(preprocessing["preproc_id"] as? String)
+        let keygen = try client.json(["keygen", "--params", "test", "--preproc-id", preprocessingID])
+        let keyID = try #require(keygen["key_id"] as? String)
+        let fetched = try client.json(["fetch-keys", "--key-id", keyID, "--keys-dir", client.keysDirectory.path])
+        let addresses = try await KeyGenTestSupport.operatorAddresses([0: server])
+        #expect(try client.recoverWithEthAccount(fetched) == [addresses[0]!])
+
+        let value = UInt64.random(in: 0...0xFFFF)
+        let file = client.keysDirectory.appendingPathComponent("v.ct")
+        let encrypted = try client.run(["encrypt", "--key-id", keyID, "--keys-dir", client.keysDirectory.path,
+                                        "--type", "uint16", "--value", "\(value)", "--out", file.path])
+        #expect(encrypted.status == 0, "\(encrypted.combined)")
+        let serverKey = try ServerKey(serialized: Array(try Data(contentsOf: client.keysDirectory.appendingPathComponent("\(keyID)/ServerKey"))))
+        let ciphertext = try KeyGenTestSupport.ciphertext(file, parameters: .insecureTest)
+        let doubled = serverKey.add(ciphertext, ciphertext)
+
+        _ = server.stop()
+        let share = try await KeyGenTestSupport.share(
+            dataDirectory: configuration.dataDirectory, rootKeyFile: try #require(configuration.vaultKeyFile), keyID: keyID)
+        let key = try SecretKeyShare.insecureReconstruct([share], threshold: 0)
+        #expect(key.decrypt(ciphertext) == value)
+        #expect(key.decrypt(doubled) == (2 * value) & 0xFFFF)
+    }
+
+    @Test func badRequestsGetTheirStatusAndTheCoreKeepsServing() async throws {
+        let workspace = try TestWorkspace(parties: 1)
+        defer { workspace.remove() }
+        let (server, _) = try await startCore(workspace)
+        defer { server.stop() }
+        let channel = try server.channel()
+        defer { channel.close() }
+        func id() -> String { (0..<32).map { _ in String(format: "%02x", UInt8.random(in: .min ... .max)) }.joined() }
+        func keyGen(_ requestID: String, preprocessing: String?, params: Kms_V1_FheParameterSet = .test) async -> GRPCStatus {
+            var request = Kms_V1_KeyGenRequest()
+            request.requestID.requestID = requestID
+            request.params = params
+            if let preprocessing { request.preprocID.requestID = preprocessing }
+            return await TestCalls.statusCode(channel, CoreServiceMethod.keyGen.path, request)
+        }
+        func preprocess(_ params: Kms_V1_FheParameterSet = .test) async throws -> String {
+            var request = Kms_V1_KeyGenPreprocRequest()
+            request.requestID.requestID = id()
+            request.params = params
+            let status = await TestCalls.statusCode(channel, CoreServiceMethod.keyGenPreproc.path, request)
+            try #require(status.code == .ok, "\(status)")
+            var result = Kms_V1_RequestId()
+            result.requestID = request.requestID.requestID
+            var done = GRPCStatus(.unavailable)
+            for _ in 0..<300 where done.code == .unavailable {
+                done = await TestCalls.statusCode(channel, CoreServiceMethod.getKeyGenPreprocResult.path, result)
+                if done.code == .unavailable { try await Task.sleep(for: .milliseconds(50)) }
+            }
+            try #require(done.code == .ok, "\(done)")
+            return request.requestID.requestID
+        }
+        func waitForKey(_ keyID: String) async throws {
+            var request = Kms_V1_RequestId()
+            request.requestID = keyID
+            var status = GRPCStatus(.unavailable)
+            for _ in 0..<300 where status.code == .unavailable {
+                status = await TestCalls.statusCode(channel, CoreServiceMethod.getKeyGenResult.path, request)
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(status.code == .ok, "\(status)")
+        }
+
+        #expect(await keyGen(id(), preprocessing: id()).code == .notFound)
+        let preprocessing = try await preprocess()
+        let first = id()
+        #expect(await keyGen(first, preprocessing: preprocessing).code == .ok)
+        #expect(await keyGen(id(), preprocessing: preprocessing).code == .failedPrecondition, "a preprocessing is used once")
+        #expect(await keyGen(first, preprocessing: try await preprocess()).code == .alreadyExists, "a reused request id")
+        #expect(await keyGen(id(), preprocessing: try await preprocess(), params: .default).code == .failedPrecondition,
+                "a test-parameter preprocessing for a production key")
+        #expect(await keyGen(id(), preprocessing: nil, params: .unspecified).code == .invalidArgument)
+        var badID = Kms_V1_KeyGenRequest()
+        badID.requestID.requestID = "0xABC"
+        #expect(await TestCalls.statusCode(channel, CoreServiceMethod.keyGen.path, badID).code == .invalidArgument)
+        var unknown = Kms_V1_RequestId()
+        unknown.requestID = id()
+        #expect(await TestCalls.statusCode(channel, CoreServiceMethod.getKeyGenResult.path, unknown).code == .notFound)
+        #expect(await TestCalls.statusCode(channel, CoreServiceMethod.getKeyGenPreprocResult.path, unknown).code == .notFound)
+        try await waitForKey(first)
+        #expect(await TestCalls.statusCode(channel, CoreServiceMethod.abortKeyGen.path, unknown).code == .notFound)
+        var finished = Kms_V1_RequestId()
+        finished.requestID = first
+        #expect(await TestCalls.statusCode(channel, CoreServiceMethod.abortKeyGen.path, finished).code == .failedPrecondition)
+        // The core still serves.
+        let health: Kms_V1_HealthStatus = try await TestCalls.call(channel, CoreServiceMethod.getHealthStatus.path, Kms_V1_Empty())
+        #expect(health.state == .serving && health.keyIds.contains(first))
+    }
+
+    @Test func requestsOverTheRateLimitAreRefused() async throws {
+        let workspace = try TestWorkspace(parties: 1)
+        defer { workspace.remove() }
+        let (server, _) = try await startCore(workspace, extra: [
+            "[rate_limiter]\nbucket_size = 2500\nrefill_per_second = 0\nkeygen_preproc_cost = 1000"])
+        defer { server.stop() }
+        let channel = try server.channel()
+        defer { channel.close() }
+        var codes: [GRPCStatusCode] = []
+        for _ in 0..<3 {
+            var request = Kms_V1_KeyGenPreprocRequest()
+            request.requestID.requestID = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: .min ... .max)) }.joined()
+            request.params = .test
+            codes.append(await TestCalls.statusCode(channel, CoreServiceMethod.keyGenPreproc.path, request).code)
+        }
+        #expect(codes == [.ok, .ok, .resourceExhausted])
+        let health = await TestCalls.statusCode(channel, CoreServiceMethod.getHealthStatus.path, Kms_V1_Empty())
+        #expect(health.code == .ok)
+    }
+}

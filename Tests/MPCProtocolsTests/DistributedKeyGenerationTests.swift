@@ -1,0 +1,124 @@
+import Algebra
+import FHEKeys
+import Testing
+@testable import MPCProtocols
+import MPCTestSupport
+import SecureMemory
+
+/// KeyGenPreproc + KeyGen in process (DESIGN §3.4): the keys the parties open work with the secret keys their
+/// shares reconstruct to, every honest party opens the same keys, and a corrupt party cannot stop or change that.
+@Suite struct DistributedKeyGenerationTests {
+    let parameters = FHEParameters.insecureTest
+
+    struct PartyOutput: Sendable {
+        let publicKey: [UInt8]
+        let serverKey: [UInt8]
+        let share: SecretKeyShare
+    }
+
+    func generate(n: Int, t: Int, adversary: Adversary, label: String) async throws -> [Int: PartyOutput] {
+        let parameters = parameters
+        return try await runParties(n: n, t: t, adversary: adversary) { context, _ in
+            let prss = try dealtPRSS(party: context.partyID, n: n, t: t)
+            let session = SessionID.root(requestID: Array(label.utf8), label: "dkg-test")
+            let material = try await KeyGenPreprocessing.generate(
+                parameters: parameters, prss: prss, context: context, session: session.child("preproc"), batch: 4096)
+            let keys = try await DistributedKeyGeneration.run(
+                material: material, prss: prss, context: context, session: session.child("keygen"), openBatch: 10_000)
+            return PartyOutput(publicKey: keys.publicKey.serialized(), serverKey: keys.serverKey.serialized(), share: keys.share)
+        }
+    }
+
+    /// Checks what every key set must satisfy: identical public objects at the honest parties, binary secrets,
+    /// public-key encryption and bootstrapping under the reconstructed secret key.
+    func expectWorkingKeys(_ outputs: [Int: PartyOutput], n: Int, t: Int, adversary: Adversary) throws {
+        #expect(outputs.count == n - adversary.corruptParties(n: n, t: t).count)
+        let first = try #require(outputs.values.first)
+        for output in outputs.values {
+            #expect(output.publicKey == first.publicKey)
+            #expect(output.serverKey == first.serverKey)
+        }
+        let shares = outputs.values.map(\.share)
+        let clientKey = try SecretKeyShare.insecureReconstruct(Array(shares.prefix(t + 1)), threshold: t)
+        // Any other t + 1 shares give the same key: the shares lie on one degree-t polynomial.
+        let other = try SecretKeyShare.insecureReconstruct(Array(shares.suffix(t + 1)), threshold: t)
+        #expect(other == clientKey)
+        #expect((clientKey.small.coefficients + clientKey.big.coefficients).allSatisfy { $0.value <= 1 })
+        #expect(clientKey.small.coefficients.contains(.one) && clientKey.small.coefficients.contains(.zero))
+
+        let publicKey = try CompactPublicKey(serialized: first.publicKey)
+        let serverKey = try ServerKey(serialized: first.serverKey)
+        var random = FastSeededGenerator(seed: first.publicKey.suffix(32), domain: "dkg-test")
+        for _ in 0..<6 {
+            let message = random.next() % 4
+            let encrypted = publicKey.encrypt(message, keySwitchingKey: serverKey.keySwitchingKey, using: &random)
+            #expect(clientKey.decrypt(encrypted) == message)
+            let other = random.next() % 4
+            let sum = serverKey.apply(encrypted + clientKey.encrypt(other, using: &random)) { $0 % 4 }
+            #expect(clientKey.decrypt(sum) == (message + other) % 4)
+        }
+        let x = random.next() % 256, y = random.next() % 256
+        let a = publicKey.encrypt((x, 0), as: .uint8, keySwitchingKey: serverKey.keySwitchingKey, using: &random)
+        let b = publicKey.encrypt((y, 0), as: .uint8, keySwitchingKey: serverKey.keySwitchingKey, using: &random)
+        #expect(clientKey.decrypt(serverKey.add(a, b)) == (x + y) % 256)
+        #expect(clientKey.decrypt(serverKey.lt(a, b)) == (x < y ? 1 : 0))
+    }
+
+    @Test(arguments: [(4, 1), (7, 2)])
+    func honestPartiesGenerateWorkingKeys(n: Int, t: Int) async throws {
+        let outputs = try await generate(n: n, t: t, adversary: .allHonest, label: "honest-\(n)-\(t)")
+        try expectWorkingKeys(outputs, n: n, t: t, adversary: .allHonest)
+    }
+
+    @Test(arguments: [Adversary.silent, .garbage, .equivocating])
+    func corruptPartyCannotStopOrChangeTheKeys(adversary: Adversary) async throws {
+        let outputs = try await generate(n: 4, t: 1, adversary: adversary, label: "adversary-\(adversary)")
+        try expectWorkingKeys(outputs, n: 4, t: 1, adversary: adversary)
+    }
+
+    /// The noise of the public key (B − A·S) is the PRSS-mask sum: bounded by C(n, t)·2^b, and its variance is
+    /// about C(n, t) times that of one uniform term (docs/KEYGEN.md).
+    @Test func publicKeyNoiseFollowsThePRSSMaskModel() async throws {
+        let outputs = try await generate(n: 4, t: 1, adversary: .allHonest, label: "noise")
+        let first = try #require(outputs.values.first)
+        let clientKey = try SecretKeyShare.insecureReconstruct(Array(outputs.values.map(\.share).prefix(2)), threshold: 1)
+        let publicKey = try CompactPublicKey(serialized: first.publicKey)
+        let mask = CompactPublicKey.expandMask(seed: publicKey.seed, parameters: parameters)
+        let zero = [FieldElement](repeating: .zero, count: parameters.polynomialSize)
+        let clean = CompactPublicKey.body(mask: mask, bigSecret: clientKey.big.coefficients, noise: zero, parameters: parameters)
+        let noise = zip(publicKey.body, clean).map { body, clean -> Double in
+            let e = (body - clean).value
+            return e > FieldElement.modulus / 2 ? -Double(FieldElement.modulus - e) : Double(e)
+        }
+        let subsets = Double(PRSS.subsets(partyCount: 4, threshold: 1).count)
+        let bound = Double(DistributedKeyGeneration.noiseBound(log2: parameters.glweNoiseLog2))
+        #expect(noise.allSatisfy { abs($0) <= subsets * bound })
+        let variance = noise.reduce(0) { $0 + $1 * $1 } / Double(noise.count)
+        let predicted = subsets * bound * (bound + 1) / 3  // C(n, t) uniform terms on [−B, B]
+        #expect(variance > 0.75 * predicted && variance < 1.3 * predicted, "variance \(variance), predicted \(predicted)")
+    }
+
+    @Test func materialAndShareSurviveSerialization() throws {
+        var random = FastSeededGenerator(seed: [7], domain: "dkg-serialization")
+        let n = parameters.lweDimension, kN = parameters.bigLWEDimension
+        let values = { (count: Int) in (0..<count).map { _ in FieldElement.random(using: &random) } }
+        let material = try KeyGenMaterial(parameters: parameters, smallKey: values(n), bigKey: values(kN), products: values(n * kN))
+        let reloaded = try KeyGenMaterial(serialized: material.serialized())
+        #expect(reloaded.smallKey == material.smallKey && reloaded.bigKey == material.bigKey && reloaded.products == material.products)
+        let share = try SecretKeyShare(parameters: parameters, partyID: 3, smallKey: values(n), bigKey: values(kN))
+        let shareBack = try SecretKeyShare(serialized: share.serialized())
+        #expect(shareBack.partyID == 3 && shareBack.smallKey == share.smallKey && shareBack.bigKey == share.bigKey)
+
+        // Truncated, or a share not below p: refused with a typed error.
+        let bytes = share.serialized().withUnsafeBytes { Array($0) }
+        #expect(throws: MPCError.self) { try SecretKeyShare(serialized: SecretBytes(bytes.dropLast())) }
+        var wide = bytes
+        for k in 7..<15 { wide[k] = 0xFF }
+        #expect(throws: MPCError.self) { try SecretKeyShare(serialized: SecretBytes(wide)) }
+        #expect(throws: MPCError.self) { try KeyGenMaterial(serialized: SecretBytes(bytes)) }
+
+        var wiped = material
+        wiped.wipe()
+        #expect(wiped.products.allSatisfy { $0 == .zero } && wiped.smallKey.allSatisfy { $0 == .zero })
+    }
+}
