@@ -4,7 +4,7 @@ import Algebra
 /// Integers little-endian; field elements as canonical UInt64 (< p); lengths are implied by the
 /// parameter set, so any extra or missing byte is an error.
 public enum FHEObjectType: UInt8, Sendable {
-    case lweCiphertext = 1, lweSecretKey = 2, glweSecretKey = 3, keySwitchingKey = 4, bootstrappingKey = 5, compactPublicKey = 6
+    case lweCiphertext = 1, lweSecretKey = 2, glweSecretKey = 3, keySwitchingKey = 4, bootstrappingKey = 5, compactPublicKey = 6, radixCiphertext = 7
 }
 
 public enum FHESerialization {
