@@ -122,7 +122,7 @@ let package = Package(
 
         // MARK: Tests
         .testTarget(name: "AlgebraTests", dependencies: ["Algebra"]),
-        .testTarget(name: "MPCProtocolsTests", dependencies: ["MPCProtocols", "Algebra", "MPCTestSupport", "SecureMemory"]),
+        .testTarget(name: "MPCProtocolsTests", dependencies: ["MPCProtocols", "Algebra", "FHEKeys", "MPCTestSupport", "SecureMemory"]),
         .testTarget(name: "FHEKeysTests", dependencies: ["FHEKeys", "Algebra", "CGoldilocks"]),
         .testTarget(name: "VaultTests", dependencies: ["Vault", "VaultCrashWriter", "SecureMemory"]),
         .testTarget(name: "SecureMemoryTests", dependencies: ["SecureMemory"]),

@@ -75,28 +75,30 @@ struct EncryptCommand: AsyncParsableCommand {
         }
     }
 
-    /// The value as (low, high) 64-bit words; refuses a value wider than the type.
-    static func parseValue(_ text: String, bits: Int) throws(ClientError) -> (low: UInt64, high: UInt64) {
+    /// The value as a `RadixValue`; refuses anything that is not a number or is wider than the type.
+    static func parseValue(_ text: String, bits: Int) throws(ClientError) -> RadixValue {
         let lowered = text.lowercased()
-        if bits == 1, lowered == "true" || lowered == "false" { return (lowered == "true" ? 1 : 0, 0) }
+        if bits == 1, lowered == "true" || lowered == "false" { return RadixValue(lowered == "true" ? 1 : 0) }
         var digits = Substring(lowered), radix: UInt64 = 10
         if digits.hasPrefix("0x") { digits = digits.dropFirst(2); radix = 16 }
         guard !digits.isEmpty else { throw .usage("--value: '\(text)' is not a number") }
-        var low: UInt64 = 0, high: UInt64 = 0
+        // Little-endian 64-bit limbs; limbs = limbs·radix + digit, refusing overflow of 256 bits.
+        var limbs = [UInt64](repeating: 0, count: 4)
         for character in digits {
             guard let digit = character.hexDigitValue, UInt64(digit) < radix else { throw .usage("--value: '\(text)' is not a number") }
-            // (high, low) = (high, low) · radix + digit, refusing overflow of 128 bits.
-            let lowProduct = low.multipliedFullWidth(by: radix)
-            let (highProduct, highOverflow) = high.multipliedReportingOverflow(by: radix)
-            let (carried, carryOverflow) = highProduct.addingReportingOverflow(lowProduct.high)
-            let (newLow, lowCarry) = lowProduct.low.addingReportingOverflow(UInt64(digit))
-            let (newHigh, finalOverflow) = carried.addingReportingOverflow(lowCarry ? 1 : 0)
-            guard !highOverflow, !carryOverflow, !finalOverflow else { throw .usage("--value: '\(text)' does not fit in 128 bits") }
-            low = newLow; high = newHigh
+            var carry = UInt64(digit)
+            for index in limbs.indices {
+                let product = limbs[index].multipliedFullWidth(by: radix)
+                let (sum, overflow) = product.low.addingReportingOverflow(carry)
+                limbs[index] = sum
+                carry = product.high + (overflow ? 1 : 0)
+            }
+            guard carry == 0 else { throw .usage("--value: '\(text)' does not fit in 256 bits") }
         }
-        let fits = bits >= 128 || (bits > 64 ? high >> UInt64(bits - 64) == 0 : high == 0 && (bits == 64 || low >> UInt64(bits) == 0))
-        guard fits else { throw .usage("--value: \(text) does not fit in \(bits) bit(s)") }
-        return (low, high)
+        let value: RadixValue
+        do { value = try RadixValue(limbs: limbs) } catch { throw .usage("--value: \(error)") }
+        guard value.bitWidth <= bits else { throw .usage("--value: \(text) does not fit in \(bits) bit(s)") }
+        return value
     }
 }
 

@@ -11,4 +11,6 @@ public enum FHEError: Error, Sendable, Equatable {
     case nonCanonicalElement(UInt64)
     case invalidSecretCoefficient(UInt64)
     case messageOutOfRange(UInt64)
+    /// A radix ciphertext or value of a width that is no `FheType`, or too wide for it.
+    case unsupportedBitWidth(Int)
 }

@@ -8,15 +8,16 @@ public struct RadixCiphertext: Sendable, Equatable {
     public init(blocks: [LWECiphertext], bitWidth: Int) { self.blocks = blocks; self.bitWidth = bitWidth }
 }
 
-/// Supported widths (FheBool = 1).
+/// Supported widths (FheBool = 1). Values wider than 128 bits are `RadixValue`s (RadixValue.swift).
 public enum FheType: Int, Sendable, CaseIterable {
-    case bool = 1, uint4 = 4, uint8 = 8, uint16 = 16, uint32 = 32, uint64 = 64, uint128 = 128
+    case bool = 1, uint4 = 4, uint8 = 8, uint16 = 16, uint32 = 32, uint64 = 64, uint128 = 128, uint160 = 160, uint256 = 256
     /// Number of 2-bit blocks.
     public var blockCount: Int { max(1, rawValue / 2) }
 }
 
 extension ClientKey {
-    /// Encrypts the low `type.rawValue` bits of `value` (given as two 64-bit words, low first).
+    /// Encrypts the low `type.rawValue` bits of `value` (given as two 64-bit words, low first; the blocks of a
+    /// 160- or 256-bit type above bit 128 encrypt 0 — see `encrypt(_: RadixValue, as:using:)`).
     public func encrypt<G: RandomNumberGenerator>(_ value: (low: UInt64, high: UInt64), as type: FheType, using generator: inout G) -> RadixCiphertext {
         let blocks = (0..<type.blockCount).map { i -> LWECiphertext in
             let bit = 2 * i

@@ -1,4 +1,5 @@
 import Algebra
+import FHEKeys
 import Foundation
 import MPCProtocols
 import MPCTestSupport
@@ -9,6 +10,8 @@ import MPCTestSupport
 /// `BeaverTriples`, HIM `DoubleSharingTriples`) at (4,1), (7,2) and (13,4) — N triples at (4,1), N/4 at (7,2), N/10 at
 /// (13,4) (PRSS there: N/50), in batches of `--batch` (default: one batch) — the measurements behind `TripleGenerator`;
 /// `--n 13` for one setting only, `--no-prss` / `--no-hyperInvertible` to leave a generator out.
+/// `--only decryption [--ciphertexts N] [--n 4|7|13]`: threshold decryption of N FheUint64 (32 blocks each) at production
+/// parameters, (4,1) by default: material (bits, triples) and the online public decryption, blocks/s of each.
 enum MPCBench {
     static func run(arguments: [String]) async throws {
         if arguments.contains("--help") {
@@ -16,6 +19,7 @@ enum MPCBench {
             usage: kms-bench mpc [--open-count N] [--triples N] [--batch N] [--only open|small|generators] [--no-bits]
               --only generators [--n 4|7|13] [--no-prss] [--no-hyperInvertible]: triples/s and bytes per triple of the PRSS
               and HIM triple generators at (4,1), (7,2), (13,4): N, N/4, N/10 triples (PRSS at (13,4): N/50)
+              --only decryption [--ciphertexts N] [--n 4|7|13]: threshold decryption of N FheUint64 (default 64) at (4,1)
             """)
             return
         }
@@ -36,6 +40,11 @@ enum MPCBench {
                 }
                 print("  preferred at (\(n),\(t)): \(TripleGenerator.preferred(partyCount: n, threshold: t))")
             }
+            return
+        }
+        if only == "decryption" {
+            let n = [4, 7, 13].contains(option("--n", 4)) ? option("--n", 4) : 4
+            try await benchmarkDecryption(n: n, t: (n - 1) / 3, ciphertexts: option("--ciphertexts", 64))
             return
         }
         if only == nil || only == "open" { try await benchmarkOpen(n: 4, t: 1, count: openCount) }
@@ -123,5 +132,64 @@ enum MPCBench {
         print(String(format: "random bits (%d,%d): %d in %.3f s = %.0f bits/s (triple generation included); %d rounds, %.1f bytes per bit per party",
                      n, t, bits.output, bits.seconds, Double(bits.output) / bits.seconds, bits.meter.rounds,
                      Double(bits.meter.bytesSent) / Double(bitCount)))
+    }
+
+    /// Threshold decryption of `ciphertexts` FheUint64 at production parameters: key shared by a dealer, blocks
+    /// encrypted with the secret key; material generation (bits + triples, `TripleGenerator.preferred`) and the
+    /// online public decryption timed apart; the result is checked against the messages.
+    static func benchmarkDecryption(n: Int, t: Int, ciphertexts: Int) async throws {
+        let parameters = FHEParameters.production
+        var rng = SeededGenerator(seed: [7], domain: "bench.decryption")
+        let client = ClientKey.generate(parameters: parameters, using: &rng)
+        var keyShares = [[FieldElement]](repeating: [], count: n)
+        for coefficient in client.small.coefficients {
+            let shares = Shamir.share(coefficient, threshold: t, partyCount: n, using: &rng)
+            for party in 0..<n { keyShares[party].append(shares[party]) }
+        }
+        let values = (0..<ciphertexts).map { _ in rng.next() }
+        let blocks = values.flatMap { client.encrypt($0, as: .uint64, using: &rng).blocks }
+        let expected = blocks.map { client.decrypt($0) % parameters.plaintextModulus }
+        let plan = try ThresholdDecryptionPlan(parameters: parameters, partyCount: n, threshold: t)
+        let session = SessionID(5)
+        let generator = TripleGenerator.preferred(partyCount: n, threshold: t)
+        let shares = keyShares
+        let material = try await allMaterial(n: n, t: t, blockCount: blocks.count, plan: plan, session: session, generator: generator)
+        let all = material.materials
+        let online = try await allParties(n: n, t: t) { context in
+            try await ThresholdDecryption.publicDecrypt(
+                blocks: blocks, secretShares: shares[context.partyID - 1], material: all[context.partyID]!, context: context,
+                session: session
+            )
+        }
+        guard online.output == expected else { throw MPCError.decodingFailed(index: -1) }
+        let count = Double(blocks.count)
+        print(String(format: "threshold decryption (%d,%d), %d FheUint64 = %d blocks, k = %d (%d bits, %d triples per block, %@ triples)",
+                     n, t, ciphertexts, blocks.count, plan.switchBits, plan.bitsPerBlock, plan.triplesPerBlock, generator.rawValue))
+        print(String(format: "  material: %.3f s = %.0f blocks/s; %d rounds, %.0f bytes sent per block per party",
+                     material.seconds, count / material.seconds, material.meter.rounds, Double(material.meter.bytesSent) / count))
+        print(String(format: "  online public decryption: %.3f s = %.0f blocks/s; %d rounds, %.0f bytes sent per block per party; correct",
+                     online.seconds, count / online.seconds, online.meter.rounds, Double(online.meter.bytesSent) / count))
+    }
+
+    /// Every party's decryption material (kept for the online phase), the seconds it took and party 1's meter.
+    private static func allMaterial(
+        n: Int, t: Int, blockCount: Int, plan: ThresholdDecryptionPlan, session: SessionID, generator: TripleGenerator
+    ) async throws -> (seconds: Double, meter: CommunicationMeter, materials: [Int: DecryptionMaterial]) {
+        let hub = InMemoryHub(partyCount: n)
+        let contexts = try (1...n).map { try PartyContext(network: hub.endpoint($0), threshold: t, timeout: .seconds(600)) }
+        let start = now()
+        let materials = try await withThrowingTaskGroup(of: (Int, DecryptionMaterial).self) { group in
+            for context in contexts {
+                group.addTask {
+                    var random = FastSeededGenerator(seed: [UInt8(context.partyID)], domain: "bench.decryption.him")
+                    return (context.partyID, try await DecryptionMaterial.generate(
+                        blockCount: blockCount, plan: plan, prss: try dealt(context.partyID, n, t), context: context,
+                        session: session, generator: generator, using: &random
+                    ))
+                }
+            }
+            return try await group.reduce(into: [Int: DecryptionMaterial]()) { $0[$1.0] = $1.1 }
+        }
+        return (Double(now() - start) / 1e9, contexts[0].meter, materials)
     }
 }

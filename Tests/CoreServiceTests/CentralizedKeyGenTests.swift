@@ -36,6 +36,16 @@ import Testing
         let encrypted = try client.run(["encrypt", "--key-id", keyID, "--keys-dir", client.keysDirectory.path,
                                         "--type", "uint16", "--value", "\(value)", "--out", file.path])
         #expect(encrypted.status == 0, "\(encrypted.combined)")
+        var random = SystemRandomNumberGenerator()
+        let wide = RadixValue.random(bits: 256, using: &random)
+        let wideFile = client.keysDirectory.appendingPathComponent("w.ct")
+        let wideHex = "0x" + wide.bigEndianBytes.map { String(format: "%02x", $0) }.joined()
+        let wideRun = try client.run(["encrypt", "--key-id", keyID, "--keys-dir", client.keysDirectory.path,
+                                      "--type", "uint256", "--value", wideHex, "--out", wideFile.path])
+        #expect(wideRun.status == 0, "\(wideRun.combined)")
+        let tooWide = try client.run(["encrypt", "--key-id", keyID, "--keys-dir", client.keysDirectory.path,
+                                      "--type", "uint8", "--value", "256", "--out", wideFile.path + ".x"])
+        #expect(tooWide.status == 1 && tooWide.errorOutput.contains("does not fit in 8 bit"), "\(tooWide.combined)")
         let serverKey = try ServerKey(serialized: Array(try Data(contentsOf: client.keysDirectory.appendingPathComponent("\(keyID)/ServerKey"))))
         let ciphertext = try KeyGenTestSupport.ciphertext(file, parameters: .insecureTest)
         let doubled = serverKey.add(ciphertext, ciphertext)
@@ -46,6 +56,7 @@ import Testing
         let key = try SecretKeyShare.insecureReconstruct([share], threshold: 0)
         #expect(key.decrypt(ciphertext) == value)
         #expect(key.decrypt(doubled) == (2 * value) & 0xFFFF)
+        #expect(try key.decryptValue(try KeyGenTestSupport.ciphertext(wideFile, parameters: .insecureTest)) == wide)
     }
 
     @Test func badRequestsGetTheirStatusAndTheCoreKeepsServing() async throws {

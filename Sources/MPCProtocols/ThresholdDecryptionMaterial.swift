@@ -1,0 +1,93 @@
+import Algebra
+
+/// The preprocessed elements one batch of threshold decryption consumes, bound to the session that consumes it
+/// (DESIGN §3.3): per block M shared random bits (r_low), the borrow circuit's triples, one PRSS-mask share
+/// (r_high) and one PRSS random share (the user variant's re-randomizer). Bits and triples come from
+/// preprocessing (`generate`, or a `PreprocessingPool` batch taken for the session); masks and re-randomizers
+/// are non-interactive PRSS values derived from the session, so every party uses the same element for the same
+/// block whatever order requests arrive in. Consumed once: a session is never decrypted twice.
+public struct DecryptionMaterial: Sendable {
+    public let plan: ThresholdDecryptionPlan
+    /// The decryption session this material belongs to.
+    public let session: SessionID
+    public let blockCount: Int
+    /// bits[b·M + j]: share of bit j of r_low for block b.
+    var bits: [FieldElement]
+    /// `plan.triplesPerBlock` per block, in circuit order.
+    var triples: [BeaverTriple]
+    /// Share of r_high per block (PRSS-mask, each subset's term uniform in [−B, B]).
+    var masks: [FieldElement]
+    /// Share of a PRSS random value per block (user decryption's re-randomization).
+    var rerandomizers: [FieldElement]
+
+    /// What `blockCount` blocks need from preprocessing: shared random bits and (online) triples, in the units
+    /// of `PreprocessingPool.take(triples:bits:for:)`; the bits consume one more triple each when generated.
+    public static func requirement(blockCount: Int, plan: ThresholdDecryptionPlan) -> (bits: Int, triples: Int) {
+        (blockCount * plan.bitsPerBlock, blockCount * plan.triplesPerBlock)
+    }
+
+    /// The material of `session` from preprocessed bits and triples (e.g. a pool batch taken for `session`) and
+    /// the PRSS values the session determines.
+    public init(
+        plan: ThresholdDecryptionPlan, blockCount: Int, bits: [FieldElement], triples: [BeaverTriple], prss: PRSS,
+        session: SessionID
+    ) throws(MPCError) {
+        let needed = Self.requirement(blockCount: blockCount, plan: plan)
+        guard bits.count == needed.bits, triples.count == needed.triples else {
+            throw .invalidParameters(
+                "decryption material for \(blockCount) blocks needs \(needed.bits) bits and \(needed.triples) triples, got \(bits.count) and \(triples.count)"
+            )
+        }
+        guard prss.partyCount == plan.partyCount, prss.threshold == plan.threshold else {
+            throw .invalidParameters("PRSS of (\(prss.partyCount), \(prss.threshold)) for a plan of (\(plan.partyCount), \(plan.threshold))")
+        }
+        self.plan = plan
+        self.session = session
+        self.blockCount = blockCount
+        self.bits = bits
+        self.triples = triples
+        masks = prss.maskShares(count: blockCount, bound: plan.maskBound, session: session.child("decryption mask"))
+        rerandomizers = prss.randomShares(count: blockCount, session: session.child("decryption rerandomizer"))
+    }
+
+    /// Generates the material of `session` for `blockCount` blocks: triples by `generator` (PRSS or
+    /// hyper-invertible matrix; `TripleGenerator.preferred`), bits by the square-root trick, all under a
+    /// child of `session` (so it may run in the background before the online phase). Every party must call it
+    /// with the same session, block count and plan. A lost bit (r = 0, probability 1/p) fails the whole batch.
+    public static func generate<G: RandomNumberGenerator>(
+        blockCount: Int, plan: ThresholdDecryptionPlan, prss: PRSS, context: PartyContext, session: SessionID,
+        generator: TripleGenerator = .prss, using random: inout G
+    ) async throws -> DecryptionMaterial {
+        let needed = requirement(blockCount: blockCount, plan: plan)
+        let preprocessing = session.child("decryption preprocessing")
+        let total = needed.triples + needed.bits
+        var fresh: [BeaverTriple]
+        switch generator {
+        case .prss:
+            fresh = try await BeaverTriples.generate(count: total, prss: prss, context: context, session: preprocessing.child("triples"))
+        case .hyperInvertible:
+            fresh = try await DoubleSharingTriples.generate(
+                count: total, context: context, session: preprocessing.child("triples"), using: &random
+            )
+        }
+        defer { zeroize(&fresh) }
+        var forBits = Array(fresh.suffix(needed.bits))
+        defer { zeroize(&forBits) }
+        let bits = try await RandomBits.generate(
+            count: needed.bits, triples: forBits, prss: prss, context: context, session: preprocessing.child("bits")
+        )
+        guard bits.count == needed.bits else { throw MPCError.decodingFailed(index: bits.count) }
+        return try DecryptionMaterial(
+            plan: plan, blockCount: blockCount, bits: bits, triples: Array(fresh.prefix(needed.triples)), prss: prss,
+            session: session
+        )
+    }
+
+    /// Wipes this copy's shares (the caller's copy; see docs/MPC.md "Zeroization").
+    public mutating func wipe() {
+        zeroize(&bits)
+        zeroize(&triples)
+        zeroize(&masks)
+        zeroize(&rerandomizers)
+    }
+}
