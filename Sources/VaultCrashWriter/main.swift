@@ -2,6 +2,7 @@
 //   write <dir> <key-file> <seed>   write objects forever (the test SIGKILLs it at random points)
 //   open <dir>                      try to open the store; exit 0 if opened, 3 with the error on stderr if refused
 //   hold <dir>                      open the store, print "locked", and keep the lock until killed
+//   put <dir> <kind>                write one public object of <kind> and exit
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -76,6 +77,15 @@ case "write":
             }
         }
     } catch { fail("\(error)", code: 4) }
+case "put":
+    // put <dir> <kind>: writes one public object of `kind` and exits (the durability test traces its syscalls).
+    guard arguments.count == 4 else { fail("usage: kms-vault-crash-writer put <dir> <kind>", code: 2) }
+    do {
+        let storage = try FileStorage(root: directory)
+        try storage.writeSync([1, 2, 3], id: ObjectID(kind: arguments[3], name: "object"), objectClass: .public)
+        storage.close()
+        exit(0)
+    } catch { fail("\(error)", code: 3) }
 default:
     fail("unknown mode \(arguments[1])", code: 2)
 }
