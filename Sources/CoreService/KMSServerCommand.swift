@@ -27,6 +27,8 @@ struct KMSServerCommand: AsyncParsableCommand {
     var config: String
 
     func run() async throws {
+        // Before anything secret is read (the vault password, key shares): no core file, no same-user ptrace.
+        let coreDumps = MemoryProtection.disableCoreDumps()
         MemoryProtection.limitAllocatorRetention()
         let configuration: CoreConfiguration
         do {
@@ -52,6 +54,7 @@ struct KMSServerCommand: AsyncParsableCommand {
         }
         // After start-up, so that a refusal stays one line on stderr.
         MemoryProtection.lockMemory(logger: logger)
+        MemoryProtection.log(coreDumps, logger: logger)
         let received = await signals.next()
         logger.info("shutting down", metadata: ["signal": "\(received)"])
         await server.shutdown()

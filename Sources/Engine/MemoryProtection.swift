@@ -16,6 +16,23 @@ public enum MemoryProtection {
         }
     }
 
+    /// Disables core dumps (prctl PR_SET_DUMPABLE 0, RLIMIT_CORE 0): a crash must not write key shares to disk,
+    /// and another process of the same user must not attach and read them. Called first thing at start-up,
+    /// before any secret is read; returns the outcome for the start-up log.
+    @discardableResult
+    public static func disableCoreDumps() -> MemoryLock.CoreDumpOutcome {
+        MemoryLock.disableCoreDumps()
+    }
+
+    /// Logs the outcome of `disableCoreDumps()`.
+    public static func log(_ outcome: MemoryLock.CoreDumpOutcome, logger: Logger) {
+        if outcome.disabled {
+            logger.info("core dumps disabled", metadata: ["detail": "\(outcome)"])
+        } else {
+            logger.warning("core dumps not disabled", metadata: ["detail": "\(outcome)"])
+        }
+    }
+
     /// Makes the allocator give large buffers back to the system when they are freed. glibc raises its mmap
     /// threshold after the first large free, after which megabyte-sized message buffers (every peer message a
     /// flooding peer sends is decoded before it can be refused) stay in the heap and, with all memory locked,

@@ -4,7 +4,16 @@ import Algebra
 public struct GLWESecretKey: Sendable, Equatable {
     public var coefficients: [FieldElement]
     public init(coefficients: [FieldElement]) { self.coefficients = coefficients }
-    public static func generate<G: RandomNumberGenerator>(parameters: FHEParameters, using generator: inout G) -> GLWESecretKey {
+    /// A fresh key from the system CSPRNG (no caller-supplied generator; see `LWESecretKey.generate`).
+    public static func generate(parameters: FHEParameters) -> GLWESecretKey {
+        var generator = SystemRandomNumberGenerator()
+        return generate(parameters: parameters, using: &generator)
+    }
+    public static func generate(parameters: FHEParameters, using generator: inout SystemRandomNumberGenerator) -> GLWESecretKey {
+        insecureDeterministicGenerate(parameters: parameters, using: &generator)
+    }
+    /// Any generator: for reproducible tests only (internal; reached with `@testable import`).
+    static func insecureDeterministicGenerate<G: RandomNumberGenerator>(parameters: FHEParameters, using generator: inout G) -> GLWESecretKey {
         GLWESecretKey(coefficients: Arithmetic.binary(count: parameters.bigLWEDimension, using: &generator))
     }
     /// The LWE key under which sample extraction yields ciphertexts (same coefficients).

@@ -10,10 +10,20 @@ public struct ClientKey: Sendable, Equatable {
         self.parameters = parameters; self.small = small; self.big = big
     }
 
-    public static func generate<G: RandomNumberGenerator>(parameters: FHEParameters, using generator: inout G) -> ClientKey {
+    /// A fresh key set from the system CSPRNG. Key generation takes no caller-supplied generator (issue 15): a
+    /// weak or seeded one would make predictable keys.
+    public static func generate(parameters: FHEParameters) -> ClientKey {
+        var generator = SystemRandomNumberGenerator()
+        return generate(parameters: parameters, using: &generator)
+    }
+    public static func generate(parameters: FHEParameters, using generator: inout SystemRandomNumberGenerator) -> ClientKey {
+        insecureDeterministicGenerate(parameters: parameters, using: &generator)
+    }
+    /// Any generator: for reproducible tests only (internal; reached with `@testable import`).
+    static func insecureDeterministicGenerate<G: RandomNumberGenerator>(parameters: FHEParameters, using generator: inout G) -> ClientKey {
         ClientKey(parameters: parameters,
-                  small: .generate(dimension: parameters.lweDimension, using: &generator),
-                  big: .generate(parameters: parameters, using: &generator))
+                  small: .insecureDeterministicGenerate(dimension: parameters.lweDimension, using: &generator),
+                  big: .insecureDeterministicGenerate(parameters: parameters, using: &generator))
     }
 
     /// Server key (bootstrapping + key switching) with masks derived from `seed`; noise from `generator`.

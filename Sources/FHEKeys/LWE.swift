@@ -4,7 +4,17 @@ import Algebra
 public struct LWESecretKey: Sendable, Equatable {
     public var coefficients: [FieldElement]
     public init(coefficients: [FieldElement]) { self.coefficients = coefficients }
-    public static func generate<G: RandomNumberGenerator>(dimension: Int, using generator: inout G) -> LWESecretKey {
+    /// A fresh key from the system CSPRNG. Key generation takes no caller-supplied generator: a weak or
+    /// predictable one would make a predictable key.
+    public static func generate(dimension: Int) -> LWESecretKey {
+        var generator = SystemRandomNumberGenerator()
+        return generate(dimension: dimension, using: &generator)
+    }
+    public static func generate(dimension: Int, using generator: inout SystemRandomNumberGenerator) -> LWESecretKey {
+        insecureDeterministicGenerate(dimension: dimension, using: &generator)
+    }
+    /// Any generator: for reproducible tests only (internal; reached with `@testable import`).
+    static func insecureDeterministicGenerate<G: RandomNumberGenerator>(dimension: Int, using generator: inout G) -> LWESecretKey {
         LWESecretKey(coefficients: Arithmetic.binary(count: dimension, using: &generator))
     }
 }
@@ -16,10 +26,14 @@ public struct LWECiphertext: Sendable, Equatable {
     public init(mask: [FieldElement], body: FieldElement) { self.mask = mask; self.body = body }
     public var dimension: Int { mask.count }
 
-    /// b − ⟨a, s⟩ = e + m·Δ.
+    /// b − ⟨a, s⟩ = e + m·Δ. Constant time in the key: every mask element is added, selected by an all-ones or
+    /// all-zero mask made from the key bit, never by a branch on it (the key is binary).
     public func phase(_ key: LWESecretKey) -> FieldElement {
         var sum = FieldElement.zero
-        for i in 0..<mask.count where key.coefficients[i].value != 0 { sum += mask[i] }
+        for i in 0..<mask.count {
+            let select = 0 &- (key.coefficients[i].value & 1)
+            sum += FieldElement(mask[i].value & select)
+        }
         return body - sum
     }
 

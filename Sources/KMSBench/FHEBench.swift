@@ -25,7 +25,7 @@ enum FHEBench {
         var generator = SecureRandom()
         print("## FHE (\(parameters.name): n=\(parameters.lweDimension), k=\(parameters.glweDimension), N=\(parameters.polynomialSize), one thread)\n")
         let keygenStart = clock.now
-        let client = ClientKey.generate(parameters: parameters, using: &generator)
+        let client = ClientKey.generate(parameters: parameters)
         let server = client.serverKey(seed: generator.bytes(count: 32), using: &generator)
         let keygen = clock.now - keygenStart
 

@@ -9,6 +9,12 @@ import Darwin
 /// Writes are atomic (temp file, fsync, rename, directory fsync), so after a crash each object is either the old
 /// or the new version, never a torn one. An exclusive `flock` on `<root>/.lock` keeps a second process (or a
 /// second open in this process) out; stale temp files of crashed writers are removed when the store opens.
+///
+/// Hardening (issue 15): a new kind directory is made durable by fsyncing its class directory (otherwise a crash
+/// can lose the directory entry and with it every object written into it); symbolic links are refused — the
+/// root, the class and kind directories and objects themselves (O_NOFOLLOW) — so whoever can write into the
+/// store's directory cannot redirect reads or writes elsewhere; and the root must belong to this user and is
+/// made owner-only (0700) when it is open to the group or others.
 public final class FileStorage: StorageBackend, @unchecked Sendable {
     /// The store's root directory.
     public let root: String
@@ -22,9 +28,10 @@ public final class FileStorage: StorageBackend, @unchecked Sendable {
     /// Throws `VaultError.storeLocked` if another process has it open.
     public init(root: String) throws(VaultError) {
         let root = root.count > 1 && root.hasSuffix("/") ? String(root.dropLast()) : root
-        try Self.makeDirectory(root)
+        if try Self.makeDirectory(root) { try Self.syncDirectory(Self.parent(of: root)) }
+        try Self.secureRoot(root)
         let lockPath = root + "/.lock"
-        let descriptor = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        let descriptor = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard descriptor >= 0 else { throw Self.posixError("open lock file", lockPath) }
         if flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
             let code = errno
@@ -34,7 +41,13 @@ public final class FileStorage: StorageBackend, @unchecked Sendable {
         }
         self.root = root
         self.lockDescriptor = descriptor
-        for objectClass in ObjectClass.allCases { try Self.makeDirectory(root + "/" + objectClass.rawValue) }
+        var created = false
+        for objectClass in ObjectClass.allCases {
+            let directory = root + "/" + objectClass.rawValue
+            if try Self.makeDirectory(directory) { created = true }
+            try Self.refuseUnlessDirectory(directory)
+        }
+        if created { try Self.syncDirectory(root) }
         try removeStaleTemporaryFiles()
     }
 
@@ -53,8 +66,11 @@ public final class FileStorage: StorageBackend, @unchecked Sendable {
 
     /// The synchronous body of `write` (also used by the crash-safety writer).
     public func writeSync(_ bytes: [UInt8], id: ObjectID, objectClass: ObjectClass) throws(VaultError) {
-        let directory = root + "/" + objectClass.rawValue + "/" + id.kind
-        try Self.makeDirectory(directory)
+        let classDirectory = root + "/" + objectClass.rawValue
+        let directory = classDirectory + "/" + id.kind
+        // A new kind directory is an entry in the class directory: fsync that too, or a crash may lose it.
+        if try Self.makeDirectory(directory) { try Self.syncDirectory(classDirectory) }
+        try Self.refuseUnlessDirectory(directory)
         try Self.atomicWrite(bytes, directory: directory, name: id.name)
     }
 
@@ -97,14 +113,17 @@ public final class FileStorage: StorageBackend, @unchecked Sendable {
     /// The synchronous body of `read`.
     public func readSync(id: ObjectID, objectClass: ObjectClass) throws(VaultError) -> [UInt8] {
         let path = path(id: id, objectClass: objectClass)
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        try Self.refuseUnlessDirectory(root + "/" + objectClass.rawValue + "/" + id.kind, missingIsFine: true)
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
         guard descriptor >= 0 else {
             if errno == ENOENT { throw .objectNotFound(id.storageKey(objectClass)) }
+            if errno == ELOOP { throw .fileSystem(operation: "open", path: path, reason: "is a symbolic link; the vault refuses links") }
             throw Self.posixError("open", path)
         }
         defer { _ = Glibc.close(descriptor) }
         var status = stat()
         guard fstat(descriptor, &status) == 0 else { throw Self.posixError("fstat", path) }
+        guard status.st_mode & S_IFMT == S_IFREG else { throw .fileSystem(operation: "open", path: path, reason: "not a regular file") }
         var bytes = [UInt8](repeating: 0, count: Int(status.st_size))
         var offset = 0
         let failure: VaultError? = bytes.withUnsafeMutableBytes { buffer in
@@ -124,7 +143,8 @@ public final class FileStorage: StorageBackend, @unchecked Sendable {
     }
 
     public func exists(id: ObjectID, objectClass: ObjectClass) async throws -> Bool {
-        access(path(id: id, objectClass: objectClass), F_OK) == 0
+        var status = stat()
+        return lstat(path(id: id, objectClass: objectClass), &status) == 0 && status.st_mode & S_IFMT == S_IFREG
     }
 
     public func delete(id: ObjectID, objectClass: ObjectClass) async throws {
@@ -179,8 +199,43 @@ public final class FileStorage: StorageBackend, @unchecked Sendable {
         return names
     }
 
-    static func makeDirectory(_ path: String) throws(VaultError) {
-        if mkdir(path, 0o700) != 0 && errno != EEXIST { throw posixError("mkdir", path) }
+    /// mkdir 0700; returns whether the directory was created (the caller then fsyncs the parent).
+    @discardableResult
+    static func makeDirectory(_ path: String) throws(VaultError) -> Bool {
+        if mkdir(path, 0o700) == 0 { return true }
+        if errno != EEXIST { throw posixError("mkdir", path) }
+        return false
+    }
+
+    static func parent(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
+    /// Refuses anything but a real directory at `path` (a symbolic link in particular).
+    static func refuseUnlessDirectory(_ path: String, missingIsFine: Bool = false) throws(VaultError) {
+        var status = stat()
+        guard lstat(path, &status) == 0 else {
+            if missingIsFine && errno == ENOENT { return }
+            throw posixError("lstat", path)
+        }
+        guard status.st_mode & S_IFMT != S_IFLNK else {
+            throw .fileSystem(operation: "open directory", path: path, reason: "is a symbolic link; the vault refuses links")
+        }
+        guard status.st_mode & S_IFMT == S_IFDIR else { throw .fileSystem(operation: "open directory", path: path, reason: "not a directory") }
+    }
+
+    /// The root must be a real directory owned by this user; group or other permissions are removed (0700).
+    static func secureRoot(_ root: String) throws(VaultError) {
+        try refuseUnlessDirectory(root)
+        var status = stat()
+        guard lstat(root, &status) == 0 else { throw posixError("lstat", root) }
+        guard status.st_uid == geteuid() else {
+            throw .fileSystem(operation: "open store", path: root, reason: "owned by uid \(status.st_uid), not this user (uid \(geteuid()))")
+        }
+        if status.st_mode & 0o077 != 0 {
+            guard chmod(root, 0o700) == 0 else { throw posixError("chmod 0700", root) }
+        }
     }
 
     static func syncDirectory(_ path: String) throws(VaultError) {

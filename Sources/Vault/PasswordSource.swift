@@ -13,7 +13,10 @@ public enum PasswordSource: Sendable, Equatable {
     case prompt(String)
     /// Read the first line of a file readable only by its owner (mode 0600 or 0400).
     case file(String)
-    /// Read an environment variable (for containers and secret managers that inject it).
+    /// Read an environment variable (for containers and secret managers that inject it). Reading consumes it:
+    /// the value is overwritten with zeros where it lives and the variable is removed, so the password is no
+    /// longer in /proc/<pid>/environ (which shows the process's initial environment block, untouched by a plain
+    /// `unsetenv`) nor inherited by child processes. Read it once, before other threads touch the environment.
     case environment(String)
 
     /// Reads the password. Throws `passwordUnavailable` when the source is empty, unreadable or too open.
@@ -22,8 +25,12 @@ public enum PasswordSource: Sendable, Equatable {
         switch self {
         case .environment(let name):
             guard let value = getenv(name) else { throw .passwordUnavailable("environment variable \(name) is not set") }
+            let length = strlen(value)
             bytes = Array(UnsafeBufferPointer(start: UnsafeRawPointer(value).assumingMemoryBound(to: UInt8.self),
-                                              count: strlen(value)))
+                                              count: length))
+            // Overwrite the value in place (for an inherited variable: in the initial environment block), then unset.
+            secureZero(UnsafeMutableRawBufferPointer(start: UnsafeMutableRawPointer(value), count: length))
+            unsetenv(name)
         case .file(let path):
             var status = stat()
             guard stat(path, &status) == 0 else {

@@ -19,10 +19,18 @@ public struct S3Configuration: Sendable, Equatable, CustomStringConvertible {
     public var initialBackoffMilliseconds: Int
     /// The deadline of one attempt (connect + transfer), in seconds; large objects need a generous one.
     public var requestTimeoutSeconds: Int
+    /// The largest object a read accepts, in bytes, unless `maximumObjectBytesByKind` names the object's kind. A
+    /// larger object is refused with `VaultError.objectTooLarge` from its Content-Length, before its body is read,
+    /// so a replaced or corrupted object cannot make the core buffer gigabytes. Default 1 GiB (server keys of the
+    /// production parameters are a few hundred MiB).
+    public var maximumObjectBytes: Int
+    /// Per-kind limits (e.g. `["key-share": 1 << 20]`), overriding `maximumObjectBytes`.
+    public var maximumObjectBytesByKind: [String: Int]
 
     public init(bucket: String, region: String, endpoint: String? = nil, addressingStyle: AddressingStyle = .virtualHost,
                 keyPrefix: String = "", credentials: S3Credentials, maxAttempts: Int = 4,
-                initialBackoffMilliseconds: Int = 100, requestTimeoutSeconds: Int = 300) {
+                initialBackoffMilliseconds: Int = 100, requestTimeoutSeconds: Int = 300,
+                maximumObjectBytes: Int = 1 << 30, maximumObjectBytesByKind: [String: Int] = [:]) {
         self.bucket = bucket
         self.region = region
         self.endpoint = endpoint
@@ -32,7 +40,12 @@ public struct S3Configuration: Sendable, Equatable, CustomStringConvertible {
         self.maxAttempts = maxAttempts
         self.initialBackoffMilliseconds = initialBackoffMilliseconds
         self.requestTimeoutSeconds = requestTimeoutSeconds
+        self.maximumObjectBytes = maximumObjectBytes
+        self.maximumObjectBytesByKind = maximumObjectBytesByKind
     }
+
+    /// The read limit for objects of `kind`.
+    public func maximumObjectBytes(kind: String) -> Int { maximumObjectBytesByKind[kind] ?? maximumObjectBytes }
 
     public var description: String {
         "S3Configuration(bucket: \(bucket), region: \(region), endpoint: \(endpoint ?? "aws"), style: \(addressingStyle.rawValue), prefix: \(keyPrefix))"
@@ -48,8 +61,12 @@ public struct S3Configuration: Sendable, Equatable, CustomStringConvertible {
         guard !region.isEmpty else { throw .invalidConfiguration("S3 region is empty") }
         guard requestTimeoutSeconds >= 1 else { throw .invalidConfiguration("S3 requestTimeoutSeconds must be at least 1") }
         guard maxAttempts >= 1 else { throw .invalidConfiguration("S3 maxAttempts must be at least 1") }
-        guard keyPrefix.utf8.allSatisfy({ $0 > 32 && $0 < 127 }) else {
-            throw .invalidConfiguration("S3 key prefix must be printable ASCII without spaces")
+        // Any UTF-8 is a valid S3 key; control characters are refused (they cannot appear in listings' XML).
+        guard keyPrefix.unicodeScalars.allSatisfy({ $0.value >= 32 && $0.value != 127 }), keyPrefix.utf8.count <= 512 else {
+            throw .invalidConfiguration("S3 key prefix must be at most 512 bytes of UTF-8 without control characters")
+        }
+        guard maximumObjectBytes >= 1, maximumObjectBytesByKind.values.allSatisfy({ $0 >= 1 }) else {
+            throw .invalidConfiguration("S3 maximum object sizes must be at least 1 byte")
         }
     }
 }

@@ -36,8 +36,11 @@ public struct S3Storage: StorageBackend {
         _ = try await send(.PUT, key: objectKey(id, objectClass), body: bytes, objectName: id.storageKey(objectClass))
     }
 
+    /// Reads an object of at most `configuration.maximumObjectBytes(kind:)` bytes; a larger one is refused with
+    /// `objectTooLarge` (from Content-Length before the body is read, or when the body overruns the limit).
     public func read(id: ObjectID, objectClass: ObjectClass) async throws -> [UInt8] {
-        try await send(.GET, key: objectKey(id, objectClass), objectName: id.storageKey(objectClass)).body
+        try await send(.GET, key: objectKey(id, objectClass), objectName: id.storageKey(objectClass),
+                       maximumBodyBytes: configuration.maximumObjectBytes(kind: id.kind)).body
     }
 
     public func exists(id: ObjectID, objectClass: ObjectClass) async throws -> Bool {
@@ -87,19 +90,22 @@ public struct S3Storage: StorageBackend {
 
     // MARK: Requests
 
-    /// The URL host, path and Host header for `key` (nil: the bucket itself) in the configured style.
+    /// The URL, path and Host header for `key` (nil: the bucket itself) in the configured style. `path` is the
+    /// raw (unencoded) path, which the signer percent-encodes exactly once for the canonical request; the URL
+    /// carries that same single encoding (issue 15: it used to be encoded here and again by the signer, so keys
+    /// with reserved characters failed to sign).
     func address(key: String?) -> (url: String, path: String, hostHeader: String) {
         let portSuffix = port.map { ":\($0)" } ?? ""
-        let encodedKey = key.map { SigV4Signer.encode($0, keepSlash: true) }
+        let path: String, hostHeader: String
         switch configuration.addressingStyle {
         case .path:
-            let path = "/" + configuration.bucket + (encodedKey.map { "/" + $0 } ?? "")
-            return ("\(scheme)://\(host)\(portSuffix)\(path)", path, host + portSuffix)
+            path = "/" + configuration.bucket + (key.map { "/" + $0 } ?? "")
+            hostHeader = host + portSuffix
         case .virtualHost:
-            let virtualHost = configuration.bucket + "." + host
-            let path = "/" + (encodedKey ?? "")
-            return ("\(scheme)://\(virtualHost)\(portSuffix)\(path)", path, virtualHost + portSuffix)
+            path = "/" + (key ?? "")
+            hostHeader = configuration.bucket + "." + host + portSuffix
         }
+        return ("\(scheme)://\(hostHeader)\(SigV4Signer.encode(path, keepSlash: true))", path, hostHeader)
     }
 
     private func objectKey(_ id: ObjectID, _ objectClass: ObjectClass) -> String {
@@ -112,8 +118,11 @@ public struct S3Storage: StorageBackend {
         var body: [UInt8]
     }
 
+    /// The most a listing or an error answer may hold.
+    static let maximumListingBytes = 16 << 20, maximumErrorBytes = 1 << 20
+
     private func send(_ method: HTTPMethod, key: String?, query: [(String, String)] = [], body: [UInt8] = [],
-                      objectName: String) async throws -> Response {
+                      objectName: String, maximumBodyBytes: Int = S3Storage.maximumListingBytes) async throws -> Response {
         let (url, path, hostHeader) = address(key: key)
         let queryString = query.map { SigV4Signer.encode($0.0, keepSlash: false) + "=" + SigV4Signer.encode($0.1, keepSlash: false) }
             .joined(separator: "&")
@@ -133,10 +142,20 @@ public struct S3Storage: StorageBackend {
             let response: Response
             do {
                 let raw = try await HTTPClient.shared.execute(request, timeout: .seconds(Int64(configuration.requestTimeoutSeconds)))
-                let limit = method == .HEAD ? 0 : 1 << 31
-                var buffer = try await raw.body.collect(upTo: max(limit, 1))
-                response = Response(status: Int(raw.status.code), headers: raw.headers,
+                let status = Int(raw.status.code)
+                let limit = method == .HEAD ? 1 : (200..<300).contains(status) ? maximumBodyBytes : Self.maximumErrorBytes
+                // Refuse from the announced length before reading any of the body.
+                if method != .HEAD, let announced = raw.headers.first(name: "content-length").flatMap(Int.init), announced > limit {
+                    throw VaultError.objectTooLarge(id: objectName, size: announced, limit: limit)
+                }
+                var buffer: ByteBuffer
+                do { buffer = try await raw.body.collect(upTo: limit) } catch is NIOTooManyBytesError {
+                    throw VaultError.objectTooLarge(id: objectName, size: nil, limit: limit)
+                }
+                response = Response(status: status, headers: raw.headers,
                                     body: buffer.readBytes(length: buffer.readableBytes) ?? [])
+            } catch let error as VaultError {
+                throw error
             } catch {
                 lastFailure = "\(method.rawValue) \(url): \(error)"
                 continue

@@ -24,7 +24,9 @@ public struct SigV4Signer: Sendable {
     }
 
     /// The headers to add to a request: `x-amz-date`, `x-amz-content-sha256`, (`x-amz-security-token`) and
-    /// `Authorization`. `headers` must hold every other header to sign (at least `host`).
+    /// `Authorization`. `headers` must hold every other header to sign (at least `host`). `path` and `query` are
+    /// raw (not yet percent-encoded): they are encoded here exactly once, as S3 expects (S3 does not normalize
+    /// or double-encode the path the way other services' canonical URIs do).
     public func sign(method: String, path: String, query: [(String, String)], headers: [(String, String)],
                      payloadHash: String, date: Int) -> [(String, String)] {
         let (amzDate, day) = Self.timestamps(epochSeconds: date)
@@ -34,16 +36,9 @@ public struct SigV4Signer: Sendable {
         if let sessionToken { signed.append(("x-amz-security-token", sessionToken)) }
         signed.sort { $0.0 < $1.0 }
         let signedHeaders = signed.map(\.0).joined(separator: ";")
-        let encodedQuery: [(String, String)] = query.map {
-            (Self.encode($0.0, keepSlash: false), Self.encode($0.1, keepSlash: false))
-        }
-        let sortedQuery = encodedQuery.sorted { (left, right) -> Bool in
-            left.0 == right.0 ? left.1 < right.1 : left.0 < right.0
-        }
-        let canonicalQuery = sortedQuery.map { $0.0 + "=" + $0.1 }.joined(separator: "&")
         let canonicalHeaders = signed.map { $0.0 + ":" + $0.1 + "\n" }.joined()
         let canonicalRequest = [
-            method, Self.encode(path, keepSlash: true), canonicalQuery,
+            method, Self.canonicalURI(path), Self.canonicalQuery(query),
             canonicalHeaders, signedHeaders, payloadHash,
         ].joined(separator: "\n")
         let scope = "\(day)/\(region)/\(service)/aws4_request"
@@ -59,6 +54,16 @@ public struct SigV4Signer: Sendable {
         added.append(("Authorization",
                       "AWS4-HMAC-SHA256 Credential=\(accessKeyID)/\(scope), SignedHeaders=\(signedHeaders), Signature=\(signature)"))
         return added
+    }
+
+    /// The canonical URI of a raw path: every byte but unreserved characters and '/' percent-encoded, once.
+    static func canonicalURI(_ path: String) -> String { encode(path.isEmpty ? "/" : path, keepSlash: true) }
+
+    /// The canonical query string of raw parameters: names and values encoded once, sorted by name then value.
+    static func canonicalQuery(_ query: [(String, String)]) -> String {
+        let encoded: [(name: String, value: String)] = query.map { (encode($0.0, keepSlash: false), encode($0.1, keepSlash: false)) }
+        let sorted = encoded.sorted { (left, right) -> Bool in left.name == right.name ? left.value < right.value : left.name < right.name }
+        return sorted.map { $0.name + "=" + $0.value }.joined(separator: "&")
     }
 
     /// Lower-case hex of a digest or bytes.

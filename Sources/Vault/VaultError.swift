@@ -32,6 +32,9 @@ public enum VaultError: Error, Sendable, Equatable, CustomStringConvertible {
     case s3Error(status: Int, code: String, message: String)
     /// The S3 endpoint could not be reached after all retries.
     case s3Unreachable(String)
+    /// A stored object is larger than the configured limit for its kind (announced or actual size, limit); it
+    /// was refused before being buffered.
+    case objectTooLarge(id: String, size: Int?, limit: Int)
 
     // MARK: Encryption at rest
     /// AES-GCM authentication failed: the object was altered, or was encrypted for another id/class/key.
@@ -84,6 +87,8 @@ public enum VaultError: Error, Sendable, Equatable, CustomStringConvertible {
             "S3 bucket is in region \(actual ?? "another region"), but the vault is configured for \(configured)"
         case .s3Error(let status, let code, let message): "S3 error HTTP \(status) \(code): \(message)"
         case .s3Unreachable(let why): "S3 endpoint unreachable: \(why)"
+        case .objectTooLarge(let id, let size, let limit):
+            "object \(id) is \(size.map { "\($0) bytes" } ?? "larger than the limit"), over the \(limit)-byte limit for its kind; refused before buffering"
         case .authenticationFailed(let id):
             "object \(id) failed authentication: it was modified or belongs to another id, class or root key"
         case .wrongRootKey(let kind): "the \(kind) root key could not unwrap the data key (wrong root key?)"

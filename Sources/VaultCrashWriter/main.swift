@@ -2,6 +2,8 @@
 //   write <dir> <key-file> <seed>   write objects forever (the test SIGKILLs it at random points)
 //   open <dir>                      try to open the store; exit 0 if opened, 3 with the error on stderr if refused
 //   hold <dir>                      open the store, print "locked", and keep the lock until killed
+//   put <dir> <kind>                write one public object of <kind> and exit
+//   secrets-probe <VARIABLE>        read the password from VARIABLE, report, wait for stdin to close
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -76,6 +78,30 @@ case "write":
             }
         }
     } catch { fail("\(error)", code: 4) }
+case "put":
+    // put <dir> <kind>: writes one public object of `kind` and exits (the durability test traces its syscalls).
+    guard arguments.count == 4 else { fail("usage: kms-vault-crash-writer put <dir> <kind>", code: 2) }
+    do {
+        let storage = try FileStorage(root: directory)
+        try storage.writeSync([1, 2, 3], id: ObjectID(kind: arguments[3], name: "object"), objectClass: .public)
+        storage.close()
+        exit(0)
+    } catch { fail("\(error)", code: 3) }
+case "secrets-probe":
+    // secrets-probe <VARIABLE>: reads the vault password from the environment variable, reports what the process
+    // still exposes, then waits until stdin closes (the test reads /proc/<pid>/environ meanwhile).
+    do {
+        let password = try PasswordSource.environment(directory).read()
+        say("read \(password.count) bytes")
+        // The test reads /proc/<pid>/environ now, then sends a line: disable core dumps and report the state.
+        var byte: UInt8 = 0
+        while read(0, &byte, 1) == 1, byte != 10 {}
+        let outcome = MemoryLock.disableCoreDumps()
+        let state = MemoryLock.coreDumpState()
+        say("dumpable=\(state.dumpable) core=\(state.softLimit)/\(state.hardLimit) disabled=\(outcome.disabled)")
+        while read(0, &byte, 1) == 1 {}
+        exit(0)
+    } catch { fail("\(error)", code: 3) }
 default:
     fail("unknown mode \(arguments[1])", code: 2)
 }

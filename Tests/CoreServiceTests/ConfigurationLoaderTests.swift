@@ -91,6 +91,65 @@ import Testing
         }
     }
 
+    /// Issue 15 item 7: limits the MPC layer needs (n ≤ 64, C(n, t) PRSS subsets ≤ 10,000), distinct peer
+    /// identities, and no plaintext gRPC off loopback for a centralized core. One line naming the field each.
+    @Test func clusterLimitsDuplicatePeersAndPlaintextServiceAreRefused() throws {
+        let certificates = try TestCertificates.generate(parties: 1)
+        defer { certificates.remove() }
+        let tls = """
+
+            [tls]
+            ca_cert = "\(certificates.caPath)"
+            cert = "\(certificates.certificatePath(party: 1))"
+            key = "\(certificates.keyPath(party: 1))"
+
+            """
+        func cluster(t: Int, peers: [(Int, String, String?)]) -> String {
+            var text = Self.minimal + tls + """
+
+                [threshold]
+                party_id = 1
+                threshold = \(t)
+                listen_address = "127.0.0.1"
+                listen_port = 50001
+
+                """
+            for (id, address, identity) in peers {
+                text += "\n[[threshold.peers]]\nparty_id = \(id)\naddress = \"\(address)\"\n"
+                if let identity { text += "identity = \"\(identity)\"\n" }
+            }
+            return text
+        }
+        func distinct(_ n: Int) -> [(Int, String, String?)] { (1...n).map { ($0, "core\($0).test:50001", nil) } }
+        // Accepted at the limits: n = 64 with t = 1 (64 subsets), n = 16 with t = 5 (4,368 subsets).
+        #expect(try ConfigurationLoader.parse(toml: cluster(t: 1, peers: distinct(64))).threshold?.partyCount == 64)
+        #expect(try ConfigurationLoader.parse(toml: cluster(t: 5, peers: distinct(16))).threshold?.partyCount == 16)
+        var sameAddress = distinct(4)
+        sameAddress[2].1 = sameAddress[1].1
+        var sameIdentity = distinct(4)
+        sameIdentity[3].2 = "kms-core-1"
+        let cases: [(String, String, String)] = [
+            (cluster(t: 1, peers: distinct(65)), "threshold.peers", "at most 64"),
+            (cluster(t: 6, peers: distinct(19)), "threshold.threshold", "10000"),
+            (cluster(t: 1, peers: sameAddress), "threshold.peers.2.address", "core2.test:50001"),
+            (cluster(t: 1, peers: sameIdentity), "threshold.peers.3.identity", "kms-core-1"),
+            (Self.minimal.replacingOccurrences(of: "127.0.0.1", with: "0.0.0.0"), "service.listen_address", "plaintext"),
+            (Self.minimal.replacingOccurrences(of: "127.0.0.1", with: "10.1.2.3"), "service.listen_address", "plaintext"),
+        ]
+        for (toml, field, problem) in cases {
+            #expect {
+                _ = try ConfigurationLoader.parse(toml: toml)
+            } throws: { error in
+                guard let error = error as? ConfigurationError else { return false }
+                return error.field == field && error.problem.contains(problem) && !error.description.contains("\n")
+            }
+        }
+        // Loopback plaintext stays allowed (tests, local development); a non-loopback address with TLS is fine.
+        #expect(try ConfigurationLoader.parse(toml: Self.minimal.replacingOccurrences(of: "127.0.0.1", with: "::1")).threshold == nil)
+        #expect(try ConfigurationLoader.parse(toml: Self.minimal.replacingOccurrences(of: "127.0.0.1", with: "localhost")).threshold == nil)
+        #expect(try ConfigurationLoader.parse(toml: Self.minimal.replacingOccurrences(of: "127.0.0.1", with: "0.0.0.0") + tls).tls != nil)
+    }
+
     @Test func thresholdRulesAreChecked() throws {
         let certificates = try TestCertificates.generate(parties: 1)
         defer { certificates.remove() }

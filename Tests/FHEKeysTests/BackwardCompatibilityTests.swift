@@ -79,7 +79,7 @@ import Algebra
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var generator = SecureRandom()
         let parameters = FHEParameters.insecureTest
-        let clientKey = ClientKey.generate(parameters: parameters, using: &generator)
+        let clientKey = ClientKey.generate(parameters: parameters)
         let serverKey = clientKey.serverKey(seed: generator.bytes(count: 32), using: &generator)
         let publicKey = CompactPublicKey.generate(clientKey.big, parameters: parameters, seed: generator.bytes(count: 32),
                                                   using: &generator)

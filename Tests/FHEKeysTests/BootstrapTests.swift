@@ -7,7 +7,7 @@ enum TestKeys {
     static let parameters = FHEParameters.insecureTest
     static let client: ClientKey = {
         var generator = SeededGenerator(seed: Array("fhe-tests".utf8), domain: "test")
-        return ClientKey.generate(parameters: parameters, using: &generator)
+        return ClientKey.insecureDeterministicGenerate(parameters: parameters, using: &generator)
     }()
     static let server: ServerKey = {
         var generator = SeededGenerator(seed: Array("fhe-tests-server".utf8), domain: "test")

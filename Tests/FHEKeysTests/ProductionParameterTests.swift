@@ -15,7 +15,7 @@ import Testing
     static let keys: Keys = {
         var generator = SeededGenerator(seed: [50], domain: "prod")
         let params = FHEParameters.production
-        let client = ClientKey.generate(parameters: params, using: &generator)
+        let client = ClientKey.insecureDeterministicGenerate(parameters: params, using: &generator)
         let server = client.serverKey(seed: Array(repeating: 1, count: 32), using: &generator)
         let publicKey = CompactPublicKey.generate(client.big, parameters: params, seed: Array(repeating: 2, count: 32),
                                                   using: &generator)

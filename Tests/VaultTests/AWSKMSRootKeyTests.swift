@@ -7,7 +7,7 @@ import SecureMemory
 @Suite struct AWSKMSRootKeyTests {
     static func client() throws -> AWSKMSClient {
         try AWSKMSClient(region: "us-east-1", credentials: S3Credentials(accessKeyID: "testing", secretAccessKey: "testing"),
-                         endpoint: try TestSupport.motoEndpoint())
+                         endpoint: try TestSupport.motoEndpoint(), allowInsecureHTTP: true)
     }
 
     static func freshKey() async throws -> AWSKMSRootKey {
@@ -92,9 +92,28 @@ import SecureMemory
         #expect(try await store.getPrivate(id).constantTimeEquals(secret))
     }
 
+    /// Issue 15 item 2: KMS answers carry data keys, so an http endpoint is refused unless marked as a test endpoint.
+    @Test func httpEndpointIsRefusedUnlessMarkedAsATestEndpoint() throws {
+        let credentials = S3Credentials(accessKeyID: "a", secretAccessKey: "b")
+        for endpoint in ["http://kms.example.com", "http://127.0.0.1:5055"] {
+            #expect {
+                _ = try AWSKMSClient(region: "us-east-1", credentials: credentials, endpoint: endpoint)
+            } throws: { error in
+                guard case .invalidConfiguration(let why)? = error as? VaultError else { return false }
+                return why.contains("http") && why.contains("in the clear")
+            }
+        }
+        #expect(try AWSKMSClient(region: "us-east-1", credentials: credentials, endpoint: "http://127.0.0.1:5055",
+                                 allowInsecureHTTP: true).allowInsecureHTTP)
+        #expect(try AWSKMSClient(region: "us-east-1", credentials: credentials, endpoint: "https://kms.example.com").endpoint
+            == "https://kms.example.com")
+        #expect(try AWSKMSClient(region: "eu-west-3", credentials: credentials).endpoint == "https://kms.eu-west-3.amazonaws.com")
+    }
+
     @Test func unreachableEndpointIsATypedError() async throws {
         let client = try AWSKMSClient(region: "us-east-1", credentials: S3Credentials(accessKeyID: "a", secretAccessKey: "b"),
-                                      endpoint: "http://127.0.0.1:9", maxAttempts: 2, requestTimeoutSeconds: 5)
+                                      endpoint: "http://127.0.0.1:9", maxAttempts: 2, requestTimeoutSeconds: 5,
+                                      allowInsecureHTTP: true)
         let rootKey = try AWSKMSRootKey(client: client, keyID: "k")
         do {
             _ = try await rootKey.wrap(dataKey: SecretBytes.random(count: 32), associatedData: [])

@@ -12,7 +12,7 @@ import SecureMemory
                         plaintextAnswer: EnclaveRootKey.PlaintextAnswer = .refuse) async throws -> EnclaveRootKey {
         let moto = try await AWSKMSRootKeyTests.freshKey()
         let client = try AWSKMSClient(region: "us-east-1", credentials: S3Credentials(accessKeyID: "testing", secretAccessKey: "testing"),
-                                      endpoint: endpoint ?? moto.client.endpoint)
+                                      endpoint: endpoint ?? moto.client.endpoint, allowInsecureHTTP: true)
         let kms = try AWSKMSRootKey(client: client, keyID: moto.keyID)
         let policy = NitroAttestationPolicy(root: ca.root, expectedPCRs: [0: NitroAttestationTests.pcrs[0]!,
                                                                           8: NitroAttestationTests.pcrs[8]!])

@@ -24,6 +24,71 @@ import SecureMemory
         #expect(listed == ["object-0", "object-1", "object-100000", "object-15", "object-16", "object-17", "object-4096"])
     }
 
+    /// Issue 15 item 5: symbolic links are refused — an object that is a link, a kind directory that is a link, a
+    /// root that is a link — so nobody who can write into the store redirects reads or writes elsewhere.
+    @Test func symlinksAreRefused() async throws {
+        let directory = TestSupport.temporaryDirectory()
+        defer { TestSupport.removeDirectory(directory) }
+        let storage = try FileStorage(root: directory + "/store")
+        defer { storage.close() }
+        let id = try ObjectID(kind: "key-share", name: "k1")
+        try await storage.write([1], id: id, objectClass: .public)
+        let outside = directory + "/outside"
+        #expect(FileManager.default.createFile(atPath: outside, contents: Data([9, 9, 9])))
+        let path = storage.path(id: id, objectClass: .public)
+        #expect(unlink(path) == 0 && symlink(outside, path) == 0)
+        await #expect(throws: VaultError.self) { try await storage.read(id: id, objectClass: .public) }
+        #expect(try await !storage.exists(id: id, objectClass: .public))
+        // A kind directory that is a link: neither read nor written through.
+        let elsewhere = directory + "/elsewhere"
+        #expect(mkdir(elsewhere, 0o700) == 0)
+        #expect(symlink(elsewhere, directory + "/store/private/key-share") == 0)
+        await #expect(throws: VaultError.self) { try await storage.write([2], id: id, objectClass: .private) }
+        await #expect(throws: VaultError.self) { try await storage.read(id: id, objectClass: .private) }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: elsewhere).isEmpty)
+        // A root that is a link.
+        #expect(symlink(directory + "/store", directory + "/linked") == 0)
+        storage.close()
+        #expect(throws: VaultError.self) { try FileStorage(root: directory + "/linked") }
+    }
+
+    /// Issue 15 item 5: a root open to group or others is made owner-only (0700).
+    @Test func openToOthersRootIsMadeOwnerOnly() throws {
+        let directory = TestSupport.temporaryDirectory()
+        defer { TestSupport.removeDirectory(directory) }
+        #expect(chmod(directory, 0o755) == 0)
+        let storage = try FileStorage(root: directory)
+        defer { storage.close() }
+        var status = stat()
+        #expect(stat(directory, &status) == 0)
+        #expect(status.st_mode & 0o777 == 0o700, "root left at \(String(status.st_mode & 0o777, radix: 8))")
+    }
+
+    /// Issue 15 item 5: making a new kind directory fsyncs its class directory (traced with strace in a child:
+    /// after the mkdir, the class directory is opened and that descriptor fsynced).
+    @Test func newKindDirectoryIsFsyncedIntoItsClassDirectory() throws {
+        let directory = TestSupport.temporaryDirectory()
+        defer { TestSupport.removeDirectory(directory) }
+        let store = directory + "/store"
+        #expect(try TestSupport.run(try TestSupport.crashWriterPath(), ["open", store]).status == 0)
+        let log = directory + "/strace.log"
+        let result = try TestSupport.run(try TestSupport.executable("strace"),
+            ["-f", "-e", "trace=mkdir,mkdirat,openat,open,fsync", "-o", log, try TestSupport.crashWriterPath(), "put", store, "new-kind"])
+        #expect(result.status == 0, "\(result.standardError)")
+        let lines = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").map(String.init)
+        guard let made = lines.firstIndex(where: { $0.contains("mkdir") && $0.contains("/public/new-kind\"") && $0.hasSuffix("= 0") }) else {
+            Issue.record("no mkdir of the kind directory in \(lines)"); return
+        }
+        let later = lines[made...]
+        let opened = later.compactMap { line -> String? in
+            guard line.contains("open"), line.contains("\"\(store)/public\""), line.contains("O_DIRECTORY"),
+                  let equals = line.range(of: "= ", options: .backwards) else { return nil }
+            return String(line[equals.upperBound...])
+        }
+        #expect(opened.contains { descriptor in later.contains { $0.contains("fsync(\(descriptor))") } },
+                "the class directory was not fsynced after the new kind directory was made")
+    }
+
     @Test func overwriteReplacesAndDeleteRemoves() async throws {
         let directory = TestSupport.temporaryDirectory()
         defer { TestSupport.removeDirectory(directory) }

@@ -94,12 +94,14 @@ import X509
     }
 
     static let now = Date(timeIntervalSince1970: 1_795_000_000)
+    /// The nonce of documents whose nonce a test does not vary.
+    static let fixedNonce: [UInt8] = Array(0..<32)
     static let pcrs: [Int: [UInt8]] = [0: Array(repeating: 0xA0, count: 48), 1: Array(repeating: 0xA1, count: 48),
                                        2: Array(repeating: 0xA2, count: 48), 8: Array(repeating: 0x08, count: 48)]
 
     /// Why `verify` refused `document` under `root`, `expectedPCRs` and `nonce` at `now` (nil: accepted).
-    static func verifyRejection(_ document: [UInt8], root: Certificate, expectedPCRs: [Int: [UInt8]] = [:],
-                                nonce: [UInt8]? = nil) async -> String? {
+    static func verifyRejection(_ document: [UInt8], root: Certificate, expectedPCRs: [Int: [UInt8]] = [0: pcrs[0]!],
+                                nonce: [UInt8] = NitroAttestationTests.fixedNonce) async -> String? {
         await rejection {
             _ = try await NitroAttestation.verify(document, policy: .init(root: root, expectedPCRs: expectedPCRs),
                                                   expectedNonce: nonce, now: now)
@@ -129,14 +131,14 @@ import X509
 
     @Test func anotherRootIsRefused() async throws {
         let ca = try TestCA(now: Self.now), other = try TestCA(now: Self.now)
-        let document = try ca.sign(payload: ca.payload(timestamp: Self.now, pcrs: Self.pcrs, nonce: nil))
+        let document = try ca.sign(payload: ca.payload(timestamp: Self.now, pcrs: Self.pcrs, nonce: Self.fixedNonce))
         let reason = await Self.verifyRejection(document, root: other.root)
         #expect(reason?.contains("certificate chain") == true, "\(reason ?? "accepted")")
     }
 
     @Test func wrongPCRIsRefused() async throws {
         let ca = try TestCA(now: Self.now)
-        let document = try ca.sign(payload: ca.payload(timestamp: Self.now, pcrs: Self.pcrs, nonce: nil))
+        let document = try ca.sign(payload: ca.payload(timestamp: Self.now, pcrs: Self.pcrs, nonce: Self.fixedNonce))
         for index in [0, 2, 8] {
             var expected = Self.pcrs[index]!
             expected[Int.random(in: 0..<48)] ^= 0x01
@@ -150,7 +152,7 @@ import X509
     @Test func staleOrFutureTimestampIsRefused() async throws {
         let ca = try TestCA(now: Self.now)
         for (issued, word) in [(Self.now - 301, "stale"), (Self.now - 7200, "stale"), (Self.now + 120, "future")] {
-            let document = try ca.sign(payload: ca.payload(timestamp: issued, pcrs: Self.pcrs, nonce: nil))
+            let document = try ca.sign(payload: ca.payload(timestamp: issued, pcrs: Self.pcrs, nonce: Self.fixedNonce))
             let reason = await Self.verifyRejection(document, root: ca.root)
             #expect(reason?.contains(word) == true, "\(reason ?? "accepted")")
         }
@@ -168,15 +170,15 @@ import X509
 
     @Test func tamperedDocumentsAreRefused() async throws {
         let ca = try TestCA(now: Self.now)
-        let payload = try ca.payload(timestamp: Self.now, pcrs: Self.pcrs, nonce: nil)
+        let payload = try ca.payload(timestamp: Self.now, pcrs: Self.pcrs, nonce: Self.fixedNonce)
         let document = try ca.sign(payload: payload)
-        let policy = NitroAttestationPolicy(root: ca.root, expectedPCRs: [:])
+        let policy = NitroAttestationPolicy(root: ca.root, expectedPCRs: [0: Self.pcrs[0]!])
         // Every bit flip in the payload or the signature region is refused (signature, CBOR or chain check).
         var refused = 0
         for position in stride(from: 1, to: document.count, by: max(1, document.count / 150)) {
             var tampered = document
             tampered[position] ^= 0x04
-            if await Self.rejection({ _ = try await NitroAttestation.verify(tampered, policy: policy, expectedNonce: nil, now: Self.now) }) != nil {
+            if await Self.rejection({ _ = try await NitroAttestation.verify(tampered, policy: policy, expectedNonce: Self.fixedNonce, now: Self.now) }) != nil {
                 refused += 1
             } else {
                 Issue.record("bit flip at \(position) was accepted")
@@ -187,13 +189,51 @@ import X509
         var pcrs = Self.pcrs
         pcrs[0]![0] ^= 0xFF
         let swapped = try ca.sign(payload: payload)
-        let forgedPayload = try ca.payload(timestamp: Self.now, pcrs: pcrs, nonce: nil)
+        let forgedPayload = try ca.payload(timestamp: Self.now, pcrs: pcrs, nonce: Self.fixedNonce)
         guard case .tagged(_, .array(var parts)) = try StrictCBOR.decode(swapped) else { Issue.record("decode"); return }
         parts[2] = .bytes(forgedPayload)
         let reason = await Self.rejection {
-            _ = try await NitroAttestation.verify(Self.encode(.tagged(18, .array(parts))), policy: policy, expectedNonce: nil, now: Self.now)
+            _ = try await NitroAttestation.verify(Self.encode(.tagged(18, .array(parts))), policy: policy, expectedNonce: Self.fixedNonce, now: Self.now)
         }
         #expect(reason?.contains("signature") == true, "\(reason ?? "accepted")")
+    }
+
+    /// Issue 15 item 3: an empty PCR policy, a verification without a nonce, and a debug-mode enclave are refused.
+    @Test func emptyPolicyMissingNonceAndDebugEnclaveAreRefused() async throws {
+        let ca = try TestCA(now: Self.now)
+        let nonce = TestSupport.randomBytes(32)
+        let document = try ca.sign(payload: ca.payload(timestamp: Self.now, pcrs: Self.pcrs, nonce: nonce))
+        let empty = await Self.verifyRejection(document, root: ca.root, expectedPCRs: [:], nonce: nonce)
+        #expect(empty?.contains("PCR policy is empty") == true, "\(empty ?? "accepted")")
+        for short in [[], Array(nonce.prefix(8))] {
+            let noNonce = await Self.verifyRejection(document, root: ca.root, nonce: short)
+            #expect(noNonce?.contains("nonce") == true, "\(noNonce ?? "accepted")")
+        }
+        let zeros = [0, 1, 2, 8].reduce(into: [Int: [UInt8]]()) { $0[$1] = [UInt8](repeating: 0, count: 48) }
+        let debug = try ca.sign(payload: ca.payload(timestamp: Self.now, pcrs: zeros, nonce: nonce))
+        let debugReason = await Self.verifyRejection(debug, root: ca.root, expectedPCRs: [0: zeros[0]!], nonce: nonce)
+        #expect(debugReason?.contains("debug-mode") == true, "\(debugReason ?? "accepted")")
+        // …unless the policy says so (development only).
+        let policy = NitroAttestationPolicy(root: ca.root, expectedPCRs: [0: zeros[0]!], allowDebugEnclave: true)
+        #expect(try await NitroAttestation.verify(debug, policy: policy, expectedNonce: nonce, now: Self.now).pcrs == zeros)
+        // The enclave root key refuses an empty policy when it is made, not at the first unwrap.
+        let client = try AWSKMSClient(region: "us-east-1", credentials: S3Credentials(accessKeyID: "a", secretAccessKey: "b"))
+        #expect(throws: VaultError.self) {
+            try EnclaveRootKey(kms: AWSKMSRootKey(client: client, keyID: "k"), policy: .init(root: ca.root, expectedPCRs: [:]),
+                               attestation: { _, _ in [] })
+        }
+    }
+
+    /// The default trust anchor is the AWS Nitro Enclaves root G1, pinned by its published SHA-256 fingerprint.
+    @Test func defaultRootIsThePinnedAWSNitroRoot() throws {
+        let root = NitroAttestationPolicy.awsNitroRootG1
+        var serializer = DER.Serializer()
+        try serializer.serialize(root)
+        let fingerprint = SHA256.hash(data: serializer.serializedBytes).map { String(format: "%02X", $0) }.joined()
+        #expect(fingerprint == "641A0321A3E244EFE456463195D606317ED7CDCC3C1756E09893F3C68F79BB5B")
+        #expect(fingerprint == NitroAttestationPolicy.awsNitroRootG1Fingerprint)
+        #expect(root.subject.description.contains("aws.nitro-enclaves"))
+        #expect(NitroAttestationPolicy(expectedPCRs: [0: Self.pcrs[0]!]).root == root)
     }
 
     @Test func strictCBORRefusesNonCanonicalInput() throws {

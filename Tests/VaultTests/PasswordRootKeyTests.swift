@@ -93,6 +93,21 @@ import SecureMemory
         #expect((attributes[.posixPermissions] as? Int).map { $0 & 0o077 } == 0)
     }
 
+    /// Issue 15 item 6: after the read, the password is gone from /proc/<pid>/environ (a plain unsetenv leaves
+    /// the initial environment block untouched); the other variables are still there.
+    @Test func environmentPasswordIsWipedFromProcEnviron() throws {
+        let password = "pw-\(UUID().uuidString)"
+        let probe = try TestSupport.runSecretsProbe(password: password)
+        #expect(probe.readLine == "read \(password.utf8.count) bytes", "\(probe.readLine)")
+        #expect(!probe.environ.isEmpty)
+        #expect(probe.environ.range(of: Data(password.utf8)) == nil, "the password is still in /proc/<pid>/environ")
+        #expect(probe.environ.range(of: Data("PATH=".utf8)) != nil)
+        // In this process: the variable is consumed by the read.
+        setenv("KMS_VAULT_TEST_CONSUMED", "secret-value", 1)
+        #expect(try PasswordSource.environment("KMS_VAULT_TEST_CONSUMED").read().count == 12)
+        #expect(getenv("KMS_VAULT_TEST_CONSUMED") == nil)
+    }
+
     @Test func passwordSourcesRefuseUnsafeOrEmptyInput() throws {
         let directory = TestSupport.temporaryDirectory("pw")
         defer { TestSupport.removeDirectory(directory) }

@@ -178,10 +178,86 @@ import SecureMemory
         #expect(result.standardOutput.contains("core-1/private/key-share/k1,core-1/public/public-key/k1"))
     }
 
+    /// Issue 15 item 4: the signature S3Storage computes for a key with reserved characters (it signs
+    /// `address(key:).path`) equals botocore's S3 SigV4 for the URL it sends — code we did not write. moto does
+    /// not check signatures, so this is the test that would catch a double encoding.
+    @Test func signatureOfReservedCharacterKeysMatchesBotocore() throws {
+        let script = """
+            import sys
+            from botocore.auth import S3SigV4Auth
+            from botocore.awsrequest import AWSRequest
+            from botocore.credentials import Credentials
+            url, host, amz_date, payload_hash = sys.argv[1:5]
+            request = AWSRequest(method="GET", url=url, headers={"host": host, "x-amz-date": amz_date, "x-amz-content-sha256": payload_hash})
+            request.context["timestamp"] = amz_date
+            auth = S3SigV4Auth(Credentials("testing", "testing"), "s3", "us-east-1")
+            print(auth.signature(auth.string_to_sign(request, auth.canonical_request(request)), request))
+            """
+        let signer = SigV4Signer(accessKeyID: "testing", secretAccessKey: "testing", region: "us-east-1")
+        let emptyHash = SigV4Signer.payloadHash([])
+        for style in [S3Configuration.AddressingStyle.path, .virtualHost] {
+            let storage = try S3Storage(configuration: Self.configuration(bucket: "my-bucket", endpoint: "http://127.0.0.1:5055", style: style))
+            for key in ["core 1+a=b~ü/public/k", "p/x=y+z", "ሴ/a b", "plain/key"] {
+                let address = storage.address(key: key)
+                let headers = signer.sign(method: "GET", path: address.path, query: [], headers: [("host", address.hostHeader)],
+                                          payloadHash: emptyHash, date: 1_795_000_000)
+                let ours = headers.first { $0.0 == "Authorization" }?.1.components(separatedBy: "Signature=").last
+                let amzDate = try #require(headers.first { $0.0 == "x-amz-date" }?.1)
+                let result = try TestSupport.run(try TestSupport.python3(), ["-c", script, address.url, address.hostHeader, amzDate, emptyHash])
+                #expect(result.status == 0, "botocore failed: \(result.standardError)")
+                #expect(ours == result.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines), "\(style) \(key)")
+            }
+        }
+    }
+
+    /// Issue 15 item 4: a prefix with reserved characters (space, '+', '=', '~', non-ASCII) is percent-encoded once,
+    /// so moto's S3 accepts the signature and the keys it lists are the ones written.
+    @Test(arguments: ["core 1+a=b~c/", "tenant=ü+é/core 1/", "~x y+z=ሴ/"])
+    func prefixWithReservedCharactersRoundTripsThroughMoto(prefix: String) async throws {
+        var configuration = Self.configuration(bucket: Self.freshBucket(), endpoint: try TestSupport.motoEndpoint())
+        configuration.keyPrefix = prefix
+        let storage = try S3Storage(configuration: configuration)
+        try await storage.createBucket()
+        let ids = try ["k1", "k2"].map { try ObjectID(kind: "public-key", name: $0) }
+        for (index, id) in ids.enumerated() { try await storage.write([UInt8(index), 1, 2], id: id, objectClass: .public) }
+        #expect(try await storage.read(id: ids[1], objectClass: .public) == [1, 1, 2])
+        #expect(try await storage.exists(id: ids[0], objectClass: .public))
+        #expect(try await storage.list(kind: "public-key", objectClass: .public) == ids)
+        try await storage.delete(id: ids[0], objectClass: .public)
+        #expect(try await !storage.exists(id: ids[0], objectClass: .public))
+    }
+
+    /// Issue 15 item 4: a read refuses an object over its kind's limit with a typed error, from the announced
+    /// length, instead of buffering it (the old code collected up to 2 GiB).
+    @Test func oversizeObjectIsRefusedWithATypedError() async throws {
+        var configuration = Self.configuration(bucket: Self.freshBucket(), endpoint: try TestSupport.motoEndpoint())
+        configuration.maximumObjectBytesByKind = ["key-share": 4096]
+        let storage = try S3Storage(configuration: configuration)
+        try await storage.createBucket()
+        let share = try ObjectID(kind: "key-share", name: "big"), other = try ObjectID(kind: "server-key", name: "big")
+        let bytes = TestSupport.randomBytes(100_000)
+        try await storage.write(bytes, id: share, objectClass: .private)
+        try await storage.write(bytes, id: other, objectClass: .public)
+        await #expect(throws: VaultError.objectTooLarge(id: "private/key-share/big", size: 100_000, limit: 4096)) {
+            try await storage.read(id: share, objectClass: .private)
+        }
+        #expect(try await storage.read(id: other, objectClass: .public) == bytes)  // the default limit is 1 GiB
+        let exact = try ObjectID(kind: "key-share", name: "exact")
+        try await storage.write(Array(bytes.prefix(4096)), id: exact, objectClass: .private)
+        #expect(try await storage.read(id: exact, objectClass: .private).count == 4096)
+        configuration.maximumObjectBytes = 0
+        #expect(throws: VaultError.self) { try S3Storage(configuration: configuration) }
+    }
+
     @Test func addressingStylesBuildTheRightURLs() throws {
         let path = try S3Storage(configuration: Self.configuration(bucket: "my-bucket", endpoint: "http://127.0.0.1:5055"))
         #expect(path.address(key: "a/b c").url == "http://127.0.0.1:5055/my-bucket/a/b%20c")
         #expect(path.address(key: "a").hostHeader == "127.0.0.1:5055")
+        // The URL carries one encoding; the path handed to the signer is raw (the signer encodes it once).
+        let reserved = path.address(key: "core 1+a=b~ü/k")
+        #expect(reserved.url == "http://127.0.0.1:5055/my-bucket/core%201%2Ba%3Db~%C3%BC/k")
+        #expect(reserved.path == "/my-bucket/core 1+a=b~ü/k")
+        #expect(SigV4Signer.canonicalURI(reserved.path) == "/my-bucket/core%201%2Ba%3Db~%C3%BC/k")
         var aws = Self.configuration(bucket: "my-bucket", endpoint: "", style: .virtualHost)
         aws.endpoint = nil
         aws.region = "eu-west-3"

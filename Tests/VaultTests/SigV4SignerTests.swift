@@ -27,6 +27,22 @@ import Testing
             "Signature=34b48302e7b5fa45bde8084f4b7868a86f0a534bc59db6670ed5711ef69dc6f7") == true)
     }
 
+    /// Canonical URIs and query strings of the AWS SigV4 test suite (get-space, get-utf8, get-unreserved,
+    /// get-vanilla-utf8-query, get-vanilla-query-unreserved, get-vanilla-query-order-key-case): raw request paths
+    /// and parameters are encoded exactly once.
+    @Test func canonicalPartsMatchTheSigV4TestSuite() {
+        let unreserved = "-._~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+        #expect(SigV4Signer.canonicalURI("/example space/") == "/example%20space/")
+        #expect(SigV4Signer.canonicalURI("/ሴ") == "/%E1%88%B4")
+        #expect(SigV4Signer.canonicalURI("/" + unreserved) == "/" + unreserved)
+        #expect(SigV4Signer.canonicalURI("") == "/")
+        #expect(SigV4Signer.canonicalQuery([("ሴ", "bar")]) == "%E1%88%B4=bar")
+        #expect(SigV4Signer.canonicalQuery([(unreserved, unreserved)]) == unreserved + "=" + unreserved)
+        #expect(SigV4Signer.canonicalQuery([("Param2", "value2"), ("Param1", "value1")]) == "Param1=value1&Param2=value2")
+        // Reserved characters S3 keys may hold; an already-encoded '%' is encoded again (it is a raw character).
+        #expect(SigV4Signer.canonicalURI("/a+b=c d~e%20") == "/a%2Bb%3Dc%20d~e%2520")
+    }
+
     @Test func encodesLikeRFC3986() {
         #expect(SigV4Signer.encode("a b/c~d*e", keepSlash: true) == "a%20b/c~d%2Ae")
         #expect(SigV4Signer.encode("a/b", keepSlash: false) == "a%2Fb")

@@ -64,6 +64,32 @@ enum TestSupport {
                              standardError: String(decoding: errorData, as: UTF8.self))
     }
 
+    /// `kms-vault-crash-writer secrets-probe`: a child that read `password` from its environment through
+    /// `PasswordSource.environment`. `environ` is its /proc/<pid>/environ right after the read; `coreDumps` the
+    /// line it printed after calling `MemoryLock.disableCoreDumps()`.
+    static func runSecretsProbe(password: String) throws -> (readLine: String, environ: Data, coreDumps: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try crashWriterPath())
+        process.arguments = ["secrets-probe", "KMS_PROBE_PASSWORD"]
+        var environment = ProcessInfo.processInfo.environment
+        environment["KMS_PROBE_PASSWORD"] = password
+        process.environment = environment
+        let output = Pipe(), input = Pipe()
+        process.standardOutput = output
+        process.standardInput = input
+        try process.run()
+        defer { try? input.fileHandleForWriting.close(); process.waitUntilExit() }
+        func line() throws -> String {
+            var bytes = [UInt8]()
+            while let byte = try output.fileHandleForReading.read(upToCount: 1)?.first, byte != 10 { bytes.append(byte) }
+            return String(decoding: bytes, as: UTF8.self)
+        }
+        let readLine = try line()
+        let environ = try Data(contentsOf: URL(fileURLWithPath: "/proc/\(process.processIdentifier)/environ"))
+        try input.fileHandleForWriting.write(contentsOf: Data("\n".utf8))
+        return (readLine, environ, try line())
+    }
+
     /// `python3` from PATH, or a clear error.
     static func python3() throws -> String { try executable("python3") }
 

@@ -3,6 +3,14 @@ import Foundation
 /// Reads a `CoreConfiguration` from TOML text plus `KMS_CORE__…` environment overrides, and checks it.
 /// Every failure is one `ConfigurationError` naming the field and the problem.
 public enum ConfigurationLoader {
+    /// The most parties a cluster may have: the MPC layer (PartyContext) caps n at 64.
+    public static let maximumPartyCount = 64
+    /// The most PRSS subsets, C(n, t), a cluster may need: PRSS set-up enumerates every subset and every
+    /// random value costs one PRF call per subset a party is in, so larger (n, t) would effectively hang.
+    /// 10,000 admits every t for n ≤ 16 (C(16, 5) = 4,368) and t ≤ 4 up to n = 33 … 64 (e.g. C(33, 4) = 40,920 is
+    /// refused, C(25, 4) = 12,650 too, C(22, 4) = 7,315 is allowed).
+    public static let maximumPRSSSubsets = 10_000
+
     static let logLevels: Set<String> = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
 
     public static func load(
@@ -64,6 +72,11 @@ public enum ConfigurationLoader {
         if threshold != nil, tls == nil {
             throw ConfigurationError(field: "tls", problem: "missing (required for a threshold core: peers authenticate by certificate)")
         }
+        if threshold == nil, tls == nil, !isLoopback(service.listenAddress) {
+            throw ConfigurationError(
+                field: "service.listen_address",
+                problem: "'\(service.listenAddress)' is not loopback, and without [tls] the core would serve plaintext gRPC on it; configure [tls] or listen on 127.0.0.1 / ::1 / localhost")
+        }
         try reader.rejectUnknownKeys()
         var configuration = CoreConfiguration(
             service: service, tls: tls, storage: storage, threshold: threshold, vault: vault, testMisbehaviour: misbehaviour)
@@ -80,6 +93,26 @@ public enum ConfigurationLoader {
         }
         try reader.rejectUnknownKeys()
         return settings
+    }
+
+    /// 127.0.0.0/8, ::1 and localhost: the only addresses a core may serve plaintext gRPC on.
+    static func isLoopback(_ address: String) -> Bool {
+        let trimmed = address.hasPrefix("[") && address.hasSuffix("]") ? String(address.dropFirst().dropLast()) : address
+        if trimmed == "localhost" || trimmed == "::1" || trimmed == "0:0:0:0:0:0:0:1" { return true }
+        let octets = trimmed.split(separator: ".", omittingEmptySubsequences: false)
+        return octets.count == 4 && octets[0] == "127" && octets.allSatisfy { UInt8($0) != nil }
+    }
+
+    /// C(n, k), or nil once it exceeds `limit` (so huge clusters never overflow).
+    static func binomial(_ n: Int, _ k: Int, limit: Int) -> Int? {
+        let k = min(k, n - k)
+        guard k >= 0 else { return 0 }
+        var result = 1
+        for i in 0..<k {
+            result = result * (n - i) / (i + 1)  // exact: a product of i + 1 consecutive integers is divisible by (i + 1)!
+            if result > limit { return nil }
+        }
+        return result
     }
 
     private static func readVault(_ reader: inout ConfigurationReader) throws(ConfigurationError) -> CoreConfiguration.VaultRootKey {
@@ -145,13 +178,13 @@ public enum ConfigurationLoader {
     private static func readThreshold(_ reader: inout ConfigurationReader) throws(ConfigurationError)
         -> CoreConfiguration.Threshold
     {
-        let partyId = try reader.requiredInteger("party_id", in: 1...1000)
-        let threshold = try reader.requiredInteger("threshold", in: 1...333)
+        let partyId = try reader.requiredInteger("party_id", in: 1...maximumPartyCount)
+        let threshold = try reader.requiredInteger("threshold", in: 1...21)
         let listenAddress = try reader.requiredString("listen_address")
         let listenPort = try reader.requiredInteger("listen_port", in: 0...65535)
         var peers: [CoreConfiguration.Peer] = []
         for var peerReader in try reader.arrayOfTables("peers") {
-            let id = try peerReader.requiredInteger("party_id", in: 1...1000)
+            let id = try peerReader.requiredInteger("party_id", in: 1...(maximumPartyCount + 1))
             let peer = CoreConfiguration.Peer(
                 partyId: id,
                 address: try peerReader.requiredString("address"),
@@ -162,12 +195,26 @@ public enum ConfigurationLoader {
             if peers.contains(where: { $0.partyId == id }) {
                 throw ConfigurationError(field: peerReader.fieldName("party_id"), problem: "party \(id) is listed twice")
             }
+            // Two parties at one address, or with one certificate identity, would let one server be two parties.
+            if let other = peers.first(where: { $0.address.lowercased() == peer.address.lowercased() }) {
+                throw ConfigurationError(
+                    field: peerReader.fieldName("address"),
+                    problem: "'\(peer.address)' is already the address of party \(other.partyId); every party needs its own")
+            }
+            if let other = peers.first(where: { $0.identity == peer.identity }) {
+                throw ConfigurationError(
+                    field: peerReader.fieldName("identity"),
+                    problem: "'\(peer.identity)' is already the TLS identity of party \(other.partyId); every party needs its own certificate")
+            }
             try peerReader.rejectUnknownKeys()
             peers.append(peer)
         }
         let count = peers.count
         let peersField = reader.fieldName("peers")
         guard count > 0 else { throw ConfigurationError(field: peersField, problem: "missing (list every party, this one included)") }
+        guard count <= maximumPartyCount else {
+            throw ConfigurationError(field: peersField, problem: "\(count) parties; the MPC layer supports at most \(maximumPartyCount)")
+        }
         guard Set(peers.map(\.partyId)) == Set(1...count) else {
             throw ConfigurationError(field: peersField, problem: "party ids must be exactly 1…\(count), got \(peers.map(\.partyId).sorted())")
         }
@@ -178,6 +225,11 @@ public enum ConfigurationLoader {
             throw ConfigurationError(
                 field: reader.fieldName("threshold"),
                 problem: "\(threshold) needs at least \(3 * threshold + 1) parties (n ≥ 3t + 1), got \(count)")
+        }
+        guard binomial(count, threshold, limit: maximumPRSSSubsets) != nil else {
+            throw ConfigurationError(
+                field: reader.fieldName("threshold"),
+                problem: "\(threshold) with \(count) parties needs C(\(count), \(threshold)) PRSS subsets, more than the limit of \(maximumPRSSSubsets)")
         }
         var network = CoreConfiguration.PeerNetworkSettings()
         network.roundTimeoutMilliseconds = try reader.integer("round_timeout_ms", in: 10...600_000) ?? network.roundTimeoutMilliseconds

@@ -15,15 +15,25 @@ public struct AWSKMSClient: Sendable {
     private let hostHeader: String
     private let path: String
 
-    /// `endpoint` defaults to `https://kms.<region>.amazonaws.com`; tests pass moto's `http://127.0.0.1:5055`.
+    /// Whether the endpoint may be plain `http://`. KMS answers carry data keys (GenerateDataKey, Decrypt), so
+    /// over http anyone on the path reads them: only a test endpoint (moto on loopback) may be http.
+    public let allowInsecureHTTP: Bool
+
+    /// `endpoint` defaults to `https://kms.<region>.amazonaws.com`. An `http://` endpoint is refused unless
+    /// `allowInsecureHTTP` says it is a test endpoint (the tests pass moto's `http://127.0.0.1:5055` that way).
     public init(region: String, credentials: S3Credentials, endpoint: String? = nil, maxAttempts: Int = 3,
-                requestTimeoutSeconds: Int = 30) throws(VaultError) {
+                requestTimeoutSeconds: Int = 30, allowInsecureHTTP: Bool = false) throws(VaultError) {
         guard !region.isEmpty else { throw .invalidConfiguration("AWS KMS region is empty") }
         guard maxAttempts >= 1 else { throw .invalidConfiguration("AWS KMS maxAttempts must be at least 1") }
         let endpoint = endpoint ?? "https://kms.\(region).amazonaws.com"
         guard let components = URLComponents(string: endpoint), let scheme = components.scheme,
               scheme == "http" || scheme == "https", let host = components.host, !host.isEmpty
         else { throw .invalidConfiguration("AWS KMS endpoint '\(endpoint)' must be http(s)://host[:port]") }
+        guard scheme == "https" || allowInsecureHTTP else {
+            throw .invalidConfiguration(
+                "AWS KMS endpoint '\(endpoint)' is http: data keys would cross the network in the clear; use https (allowInsecureHTTP is for test endpoints only)")
+        }
+        self.allowInsecureHTTP = allowInsecureHTTP
         let defaultPort = scheme == "https" ? 443 : 80
         hostHeader = components.port.map { $0 == defaultPort ? host : "\(host):\($0)" } ?? host
         path = components.path.isEmpty ? "/" : components.path

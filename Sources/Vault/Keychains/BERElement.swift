@@ -1,6 +1,10 @@
+import SwiftASN1
+
 /// One element of a BER encoding (X.690 §8): what AWS KMS's `CiphertextForRecipient` uses (indefinite lengths and
-/// constructed OCTET STRINGs, which a DER parser refuses). Strict: lengths must fit the input, indefinite lengths
-/// only on constructed elements and ended by an end-of-contents marker, nesting at most `maximumDepth` deep.
+/// constructed OCTET STRINGs, which a DER parser refuses). Parsing is swift-asn1's `BER.parse` (issue 15: no
+/// hand-written TLV reader): lengths must fit the input, indefinite lengths only on constructed elements and
+/// ended by an end-of-contents marker, no trailing bytes. This type keeps the small tree the CMS code walks, and
+/// adds a nesting limit of `maximumDepth` (swift-asn1's own limit is 50).
 struct BERElement: Sendable, Equatable {
     enum TagClass: UInt8, Sendable { case universal = 0, application = 1, contextSpecific = 2, `private` = 3 }
 
@@ -21,10 +25,35 @@ struct BERElement: Sendable, Equatable {
 
     /// Parses exactly one element that spans all of `input`.
     static func parse(_ input: [UInt8]) throws(BERError) -> BERElement {
-        var reader = Reader(bytes: input)
-        let element = try reader.element(depth: 0)
-        guard reader.offset == input.count else { throw .trailingBytes(input.count - reader.offset) }
-        return element
+        let node: ASN1Node
+        do {
+            node = try BER.parse(input)
+        } catch let error as ASN1Error {
+            throw BERError(error)
+        } catch {
+            throw .malformed("\(error)")
+        }
+        return try element(node, depth: 0)
+    }
+
+    private static func element(_ node: ASN1Node, depth: Int) throws(BERError) -> BERElement {
+        guard depth < maximumDepth else { throw .malformed("nested deeper than \(maximumDepth)") }
+        let tagClass: TagClass
+        switch node.identifier.tagClass {
+        case .universal: tagClass = .universal
+        case .application: tagClass = .application
+        case .contextSpecific: tagClass = .contextSpecific
+        case .private: tagClass = .private
+        }
+        guard let number = UInt32(exactly: node.identifier.tagNumber) else { throw .malformed("bad high tag number") }
+        switch node.content {
+        case .primitive(let bytes):
+            return BERElement(tagClass: tagClass, tagNumber: number, isConstructed: false, bytes: Array(bytes), children: [])
+        case .constructed(let nodes):
+            var children: [BERElement] = []
+            for child in nodes { children.append(try element(child, depth: depth + 1)) }
+            return BERElement(tagClass: tagClass, tagNumber: number, isConstructed: true, bytes: [], children: children)
+        }
     }
 
     func isUniversal(_ number: UInt32) -> Bool { tagClass == .universal && tagNumber == number }
@@ -66,85 +95,32 @@ struct BERElement: Sendable, Equatable {
         }
         return bytes.reduce(0) { $0 << 8 | Int($1) }
     }
-
-    /// Reads elements from `bytes[offset..<end]`; a definite-length constructed element narrows `end` for its
-    /// children instead of copying its content.
-    private struct Reader {
-        let bytes: [UInt8]
-        var offset = 0
-        var end: Int
-
-        init(bytes: [UInt8]) {
-            self.bytes = bytes
-            end = bytes.count
-        }
-
-        mutating func byte() throws(BERError) -> UInt8 {
-            guard offset < end else { throw .truncated }
-            defer { offset += 1 }
-            return bytes[offset]
-        }
-
-        mutating func element(depth: Int) throws(BERError) -> BERElement {
-            guard depth < BERElement.maximumDepth else { throw .malformed("nested deeper than \(BERElement.maximumDepth)") }
-            let first = try byte()
-            let tagClass = TagClass(rawValue: first >> 6)!
-            let constructed = first & 0x20 != 0
-            var number = UInt32(first & 0x1F)
-            if number == 0x1F {
-                number = 0
-                for index in 0... {
-                    let next = try byte()
-                    guard index < 4, !(index == 0 && next == 0x80) else { throw .malformed("bad high tag number") }
-                    number = number << 7 | UInt32(next & 0x7F)
-                    if next & 0x80 == 0 { break }
-                }
-            }
-            let lengthByte = try byte()
-            if lengthByte == 0x80 {
-                guard constructed else { throw .malformed("indefinite length on a primitive element") }
-                var children: [BERElement] = []
-                while true {
-                    guard offset + 2 <= end else { throw .truncated }
-                    if bytes[offset] == 0, bytes[offset + 1] == 0 { offset += 2; break }
-                    children.append(try element(depth: depth + 1))
-                }
-                return BERElement(tagClass: tagClass, tagNumber: number, isConstructed: true, bytes: [], children: children)
-            }
-            var length = Int(lengthByte)
-            if lengthByte & 0x80 != 0 {
-                let count = Int(lengthByte & 0x7F)
-                guard (1...4).contains(count) else { throw .malformed("length of \(count) bytes") }
-                length = 0
-                for _ in 0..<count { length = length << 8 | Int(try byte()) }
-            }
-            guard length <= end - offset else { throw .truncated }
-            let contentEnd = offset + length
-            if !constructed {
-                defer { offset = contentEnd }
-                return BERElement(tagClass: tagClass, tagNumber: number, isConstructed: false,
-                                  bytes: Array(bytes[offset..<contentEnd]), children: [])
-            }
-            let outerEnd = end
-            end = contentEnd
-            defer { end = outerEnd }
-            var children: [BERElement] = []
-            while offset < contentEnd { children.append(try element(depth: depth + 1)) }
-            return BERElement(tagClass: tagClass, tagNumber: number, isConstructed: true, bytes: [], children: children)
-        }
-    }
 }
 
 /// Why a BER encoding was refused.
 enum BERError: Error, Equatable, CustomStringConvertible {
     case truncated
-    case trailingBytes(Int)
+    case trailingBytes
     case malformed(String)
+
+    /// swift-asn1's refusal, in our terms (its reasons are kept for the message).
+    init(_ error: ASN1Error) {
+        let text = "\(error)"
+        if error.code == .truncatedASN1Field {
+            self = .truncated
+        } else if text.contains("Trailing unparsed data") {
+            self = .trailingBytes
+        } else if text.contains("stack depth") {
+            self = .malformed("nested deeper than \(BERElement.maximumDepth)")
+        } else {
+            self = .malformed(text)
+        }
+    }
 
     var description: String {
         switch self {
         case .truncated: "truncated BER encoding"
-        case .trailingBytes(let count): "\(count) bytes after the BER element"
+        case .trailingBytes: "bytes after the BER element"
         case .malformed(let why): "malformed BER: \(why)"
         }
     }

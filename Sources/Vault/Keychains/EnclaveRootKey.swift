@@ -34,6 +34,7 @@ public struct EnclaveRootKey: RootKeySource {
     public init(kms: AWSKMSRootKey, policy: NitroAttestationPolicy, attestation: @escaping AttestationProvider,
                 recipientKey: EnclaveRecipientKey? = nil, plaintextAnswer: PlaintextAnswer = .refuse,
                 clock: @escaping @Sendable () -> Date = { Date() }) throws(VaultError) {
+        try policy.validate()
         self.kms = kms
         self.policy = policy
         self.attestation = attestation

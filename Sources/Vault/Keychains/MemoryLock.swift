@@ -62,3 +62,57 @@ public enum MemoryLock {
         munlockall() == 0
     }
 }
+
+extension MemoryLock {
+    /// The outcome of `disableCoreDumps()`.
+    public struct CoreDumpOutcome: Sendable, Equatable, CustomStringConvertible {
+        public let disabled: Bool
+        /// What failed (errno text), when something did.
+        public let reason: String?
+        public var description: String {
+            disabled ? "core dumps disabled (PR_SET_DUMPABLE 0, RLIMIT_CORE 0)"
+                : "core dumps not fully disabled (\(reason ?? "unknown")): a crash may write key material to disk"
+        }
+    }
+
+    /// Keeps key material out of core dumps and away from same-user debuggers: prctl(PR_SET_DUMPABLE, 0) (no core
+    /// file, no ptrace attach by non-root, /proc/<pid>/mem and environ owned by root) and RLIMIT_CORE 0 (soft and
+    /// hard, so it cannot be raised again). Linux only; elsewhere it reports that nothing was done.
+    @discardableResult
+    public static func disableCoreDumps() -> CoreDumpOutcome {
+        #if os(Linux)
+        var failures: [String] = []
+        if linuxPrctl(4 /* PR_SET_DUMPABLE */, 0, 0, 0, 0) != 0 {
+            failures.append("prctl(PR_SET_DUMPABLE, 0): errno \(errno) \(String(cString: strerror(errno)))")
+        }
+        var limit = rlimit(rlim_cur: 0, rlim_max: 0)
+        if setrlimit(rlimitCore, &limit) != 0 {
+            failures.append("setrlimit(RLIMIT_CORE, 0): errno \(errno) \(String(cString: strerror(errno)))")
+        }
+        return CoreDumpOutcome(disabled: failures.isEmpty, reason: failures.isEmpty ? nil : failures.joined(separator: "; "))
+        #else
+        return CoreDumpOutcome(disabled: false, reason: "not supported on this platform")
+        #endif
+    }
+
+    /// prctl(PR_GET_DUMPABLE) and the RLIMIT_CORE soft and hard limits, for tests and diagnostics.
+    public static func coreDumpState() -> (dumpable: Int32, softLimit: UInt64, hardLimit: UInt64) {
+        #if os(Linux)
+        var limit = rlimit()
+        _ = getrlimit(rlimitCore, &limit)
+        return (linuxPrctl(3 /* PR_GET_DUMPABLE */, 0, 0, 0, 0), UInt64(limit.rlim_cur), UInt64(limit.rlim_max))
+        #else
+        return (-1, 0, 0)
+        #endif
+    }
+}
+
+#if os(Linux)
+/// RLIMIT_CORE as Glibc imports it (an enum type on glibc).
+private let rlimitCore = __rlimit_resource_t(RLIMIT_CORE.rawValue)
+
+/// prctl(2). Declared with fixed arguments: Swift cannot call C variadics, and on Linux (x86-64 and AArch64)
+/// integer arguments of a variadic call are passed exactly like these.
+@_silgen_name("prctl")
+private func linuxPrctl(_ option: Int32, _ argument2: UInt, _ argument3: UInt, _ argument4: UInt, _ argument5: UInt) -> Int32
+#endif

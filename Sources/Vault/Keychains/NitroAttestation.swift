@@ -2,22 +2,64 @@ import Crypto
 import Foundation
 @_spi(FixedExpiryValidationTime) import X509
 
-/// What an attestation document must satisfy (DESIGN §5, enclave keychain): a chain to `root`, the expected PCR
-/// values, and freshness (the document's timestamp at most `maximumAgeSeconds` old and at most
-/// `maximumFutureSkewSeconds` ahead of the caller's clock).
+/// What an attestation document must satisfy (DESIGN §5, enclave keychain): a chain to `root` (by default the
+/// pinned AWS Nitro Enclaves root G1), the expected PCR values (at least one), a nonce, no debug-mode enclave, and
+/// freshness (the document's timestamp at most `maximumAgeSeconds` old and at most `maximumFutureSkewSeconds`
+/// ahead of the caller's clock).
 public struct NitroAttestationPolicy: Sendable {
     public var root: Certificate
-    /// PCR index → expected value (SHA-384, 48 bytes, for Nitro). Indices not listed are not checked.
+    /// PCR index → expected value (SHA-384, 48 bytes, for Nitro). Must not be empty: an empty policy would accept
+    /// any enclave image. Indices not listed are not checked.
     public var expectedPCRs: [Int: [UInt8]]
     public var maximumAgeSeconds: Double
     public var maximumFutureSkewSeconds: Double
+    /// Accept a debug-mode enclave (PCR0–PCR2 all zero). A debug enclave's memory is readable from the parent
+    /// instance, so this is for development only; the default refuses it.
+    public var allowDebugEnclave: Bool
 
-    public init(root: Certificate, expectedPCRs: [Int: [UInt8]], maximumAgeSeconds: Double = 300,
-                maximumFutureSkewSeconds: Double = 30) {
+    public init(root: Certificate = NitroAttestationPolicy.awsNitroRootG1, expectedPCRs: [Int: [UInt8]],
+                maximumAgeSeconds: Double = 300, maximumFutureSkewSeconds: Double = 30, allowDebugEnclave: Bool = false) {
         self.root = root
         self.expectedPCRs = expectedPCRs
         self.maximumAgeSeconds = maximumAgeSeconds
         self.maximumFutureSkewSeconds = maximumFutureSkewSeconds
+        self.allowDebugEnclave = allowDebugEnclave
+    }
+
+    /// SHA-256 of the DER of the AWS Nitro Enclaves root G1 certificate, as AWS publishes it.
+    public static let awsNitroRootG1Fingerprint = "641A0321A3E244EFE456463195D606317ED7CDCC3C1756E09893F3C68F79BB5B"
+
+    /// The AWS Nitro Enclaves root G1 (CN=aws.nitro-enclaves, P-384, valid 2019-10-28 to 2049-10-28), published in
+    /// https://aws-nitro-enclaves.amazonaws.com/AWS_NitroEnclaves_Root-G1.zip; its fingerprint was checked with
+    /// `openssl x509 -fingerprint -sha256` and is checked again by the tests.
+    public static let awsNitroRootG1: Certificate = {
+        do { return try Certificate(pemEncoded: awsNitroRootG1PEM) } catch {
+            fatalError("the pinned AWS Nitro root certificate does not parse: \(error)")
+        }
+    }()
+
+    static let awsNitroRootG1PEM = """
+        -----BEGIN CERTIFICATE-----
+        MIICETCCAZagAwIBAgIRAPkxdWgbkK/hHUbMtOTn+FYwCgYIKoZIzj0EAwMwSTEL
+        MAkGA1UEBhMCVVMxDzANBgNVBAoMBkFtYXpvbjEMMAoGA1UECwwDQVdTMRswGQYD
+        VQQDDBJhd3Mubml0cm8tZW5jbGF2ZXMwHhcNMTkxMDI4MTMyODA1WhcNNDkxMDI4
+        MTQyODA1WjBJMQswCQYDVQQGEwJVUzEPMA0GA1UECgwGQW1hem9uMQwwCgYDVQQL
+        DANBV1MxGzAZBgNVBAMMEmF3cy5uaXRyby1lbmNsYXZlczB2MBAGByqGSM49AgEG
+        BSuBBAAiA2IABPwCVOumCMHzaHDimtqQvkY4MpJzbolL//Zy2YlES1BR5TSksfbb
+        48C8WBoyt7F2Bw7eEtaaP+ohG2bnUs990d0JX28TcPQXCEPZ3BABIeTPYwEoCWZE
+        h8l5YoQwTcU/9KNCMEAwDwYDVR0TAQH/BAUwAwEB/zAdBgNVHQ4EFgQUkCW1DdkF
+        R+eWw5b6cp3PmanfS5YwDgYDVR0PAQH/BAQDAgGGMAoGCCqGSM49BAMDA2kAMGYC
+        MQCjfy+Rocm9Xue4YnwWmNJVA44fA0P5W2OpYow9OYCVRaEevL8uO1XYru5xtMPW
+        rfMCMQCi85sWBbJwKKXdS6BptQFuZbT73o/gBh1qUxl/nNr12UO8Yfwr6wPLb+6N
+        IwLz3/Y=
+        -----END CERTIFICATE-----
+        """
+
+    /// Refuses a policy that would accept any image.
+    func validate() throws(VaultError) {
+        guard !expectedPCRs.isEmpty else {
+            throw .attestationRejected(reason: "the PCR policy is empty: it would accept any enclave image; list the expected PCRs")
+        }
     }
 }
 
@@ -39,8 +81,14 @@ public struct NitroAttestationDocument: Sendable {
 public enum NitroAttestation {
     static func reject(_ why: String) -> VaultError { .attestationRejected(reason: why) }
 
-    public static func verify(_ document: [UInt8], policy: NitroAttestationPolicy, expectedNonce: [UInt8]?,
+    /// `expectedNonce` is the fresh nonce the caller asked the NSM to include (at least 16 bytes); a document
+    /// without it, or with another, is refused as a possible replay.
+    public static func verify(_ document: [UInt8], policy: NitroAttestationPolicy, expectedNonce: [UInt8],
                               now: Date) async throws(VaultError) -> NitroAttestationDocument {
+        try policy.validate()
+        guard expectedNonce.count >= 16 else {
+            throw reject("a nonce of at least 16 bytes is required (got \(expectedNonce.count)): without one an old document could be replayed")
+        }
         // COSE_Sign1 = [protected: bstr, unprotected: map, payload: bstr, signature: bstr], optionally tag 18.
         var outer = try StrictCBOR.decode(document)
         if case .tagged(18, let inner) = outer { outer = inner }
@@ -110,9 +158,10 @@ public enum NitroAttestation {
             guard let actual = pcrs[index] else { throw reject("PCR\(index) is absent; the policy requires it") }
             guard actual == expected else { throw reject("PCR\(index) does not match the policy (unexpected enclave image)") }
         }
-        if let expectedNonce {
-            guard nonce == expectedNonce else { throw reject("nonce does not match the one requested (replayed document?)") }
+        if !policy.allowDebugEnclave, (0...2).contains(where: { pcrs[$0].map { $0.allSatisfy { $0 == 0 } } ?? false }) {
+            throw reject("debug-mode enclave (PCR0–PCR2 are zero): its memory is readable from the parent instance")
         }
+        guard nonce == expectedNonce else { throw reject("nonce does not match the one requested (replayed document?)") }
         let nowMilliseconds = now.timeIntervalSince1970 * 1000
         let age = (nowMilliseconds - Double(timestamp)) / 1000
         guard age <= policy.maximumAgeSeconds else {
