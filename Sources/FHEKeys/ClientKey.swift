@@ -19,6 +19,14 @@ public struct ClientKey: Sendable, Equatable {
     public static func generate(parameters: FHEParameters, using generator: inout SystemRandomNumberGenerator) -> ClientKey {
         insecureDeterministicGenerate(parameters: parameters, using: &generator)
     }
+    /// INSECURE, test only: the key set derived from a seed (the test-only InsecureKeyGen, in which every core
+    /// derives the same key from a jointly opened seed, so each of them knows it). Never for data that matters.
+    public static func insecureFromSeed(_ seed: [UInt8], parameters: FHEParameters) -> ClientKey {
+        var generator = FastSeededGenerator(seed: seed, domain: "kms.insecure-keygen.key")
+        defer { generator.wipe() }
+        return insecureDeterministicGenerate(parameters: parameters, using: &generator)
+    }
+
     /// Any generator: for reproducible tests only (internal; reached with `@testable import`).
     static func insecureDeterministicGenerate<G: RandomNumberGenerator>(parameters: FHEParameters, using generator: inout G) -> ClientKey {
         ClientKey(parameters: parameters,

@@ -140,7 +140,7 @@ enum MPCBench {
     static func benchmarkDecryption(n: Int, t: Int, ciphertexts: Int) async throws {
         let parameters = FHEParameters.production
         var rng = SeededGenerator(seed: [7], domain: "bench.decryption")
-        let client = ClientKey.generate(parameters: parameters, using: &rng)
+        let client = ClientKey.generate(parameters: parameters)
         var keyShares = [[FieldElement]](repeating: [], count: n)
         for coefficient in client.small.coefficients {
             let shares = Shamir.share(coefficient, threshold: t, partyCount: n, using: &rng)

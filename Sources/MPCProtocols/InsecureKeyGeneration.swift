@@ -11,9 +11,9 @@ public enum InsecureKeyGeneration {
     public static func fromSharedSeed(
         _ seed: [UInt8], parameters: FHEParameters, partyID: Int, partyCount: Int, threshold: Int
     ) throws -> ThresholdKeySet {
-        var generator = FastSeededGenerator(seed: seed, domain: "kms.insecure-keygen.key")
+        let clientKey = ClientKey.insecureFromSeed(seed, parameters: parameters)
+        var generator = FastSeededGenerator(seed: seed, domain: "kms.insecure-keygen.noise")
         defer { generator.wipe() }
-        let clientKey = ClientKey.generate(parameters: parameters, using: &generator)
         let seeds = KeySetSeeds(root: SHA3_256.hash(seed + Array("kms.insecure-keygen.seeds".utf8)))
         var sharing = FastSeededGenerator(seed: seed, domain: "kms.insecure-keygen.sharing")
         defer { sharing.wipe() }
@@ -28,7 +28,7 @@ public enum InsecureKeyGeneration {
     /// A centralized key set: the whole secret key is this core's "share" (degree 0 at party 1).
     public static func centralized(parameters: FHEParameters) throws -> ThresholdKeySet {
         var random = SecureRandom()
-        let clientKey = ClientKey.generate(parameters: parameters, using: &random)
+        let clientKey = ClientKey.generate(parameters: parameters)
         let seeds = KeySetSeeds(root: random.bytes(count: 32))
         return try keySet(clientKey: clientKey, seeds: seeds, noise: &random,
                           share: try SecretKeyShare(parameters: parameters, partyID: 1, smallKey: clientKey.small.coefficients,

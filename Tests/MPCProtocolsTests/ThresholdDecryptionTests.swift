@@ -9,8 +9,7 @@ import MPCTestSupport
 enum DecryptionFixture {
     static let parameters = FHEParameters.insecureTest
     static let client: ClientKey = {
-        var generator = SeededGenerator(seed: Array("threshold-decryption".utf8), domain: "test")
-        return ClientKey.generate(parameters: parameters, using: &generator)
+        ClientKey.insecureFromSeed(Array("threshold-decryption".utf8), parameters: parameters)
     }()
     static let server: ServerKey = {
         var generator = SeededGenerator(seed: Array("threshold-decryption-server".utf8), domain: "test")
