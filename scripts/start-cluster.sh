@@ -1,28 +1,62 @@
 #!/usr/bin/env bash
-# Starts a local Threshold KMS testnet on loopback: makes certificates (once) with kms-gen-tls-certs, starts
-# kms-server with config/default_{1..4}.toml (or config/default_centralized.toml with --centralized) in the
-# background, and waits until kms-core-client reports every core healthy.
-#
-#   scripts/start-cluster.sh [--centralized]     start (builds first unless KMS_SKIP_BUILD=1)
-#   scripts/stop-cluster.sh                      stop
-#
-# Everything lives under the run directory (KMS_RUN_DIR, default .build/kms-cluster):
-#   certs/  ca.pem, core-<i>.pem/.key, client.pem/.key     data/core-<i>/  each core's locked data directory
-#   vault/core-<i>.key  each core's vault root key (32 random bytes, 0600; made once)
-#   logs/core-<i>.log                                      pids/core-<i>.pid
-#   client.toml   kms-core-client configuration for this cluster, e.g.
-#                 kms-core-client --config .build/kms-cluster/client.toml health
+# Starts a local Threshold KMS testnet on loopback; `scripts/start-cluster.sh --help` says what it does, which
+# options and environment variables it takes and where its files go (the usage text below is the reference).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo="$(pwd)"
 
+usage() {
+  cat <<'USAGE'
+Usage: scripts/start-cluster.sh [--centralized]
+       scripts/start-cluster.sh -h | --help
+
+Starts a local Threshold KMS testnet on loopback with mutual TLS, in the background, and waits until every
+core answers kms-core-client's health check (at most 120 attempts, 0.5 s apart).
+
+Options:
+  (none)          4 threshold cores (t = 1): config/default_1.toml ... config/default_4.toml
+  --centralized   1 centralized core: config/default_centralized.toml
+  -h, --help      print this text and exit
+
+Ports (from those config files; all below Linux's ephemeral range 32768-60999, and each must be free):
+  threshold cores   public service 21001-21004 (party i: 2100i), core-to-core peer endpoints 21101-21104
+  centralized core  public service 21200
+
+Environment:
+  KMS_RUN_DIR       run directory for every file below (default .build/kms-cluster, relative to the
+                    repository root)
+  KMS_BIN_DIR       directory holding kms-server, kms-core-client and kms-gen-tls-certs; when set, nothing
+                    is built
+  KMS_SKIP_BUILD=1  without KMS_BIN_DIR: do not run `swift build` first, use the binaries already in
+                    `swift build --show-bin-path`
+
+Files, under the run directory (scripts/stop-cluster.sh leaves them in place):
+  certs/            ca.pem, core-1..4.pem/.key, client.pem/.key: made once by kms-gen-tls-certs --parties 4
+                    (the centralized core uses core-1's); made anew only when missing or when core-1.pem lacks
+                    its identity name kms-core-1
+  client.toml       kms-core-client configuration for the cluster just started (rewritten at every start):
+                    kms-core-client --config <run dir>/client.toml health
+  data/<core>/      each core's data directory (storage.data_dir): its vault objects and lock files
+  vault/<core>.key  each core's vault root key (32 random bytes, mode 0600; made once, keep it with data/)
+  logs/<core>.log   each core's output; logs/build.log (swift build), logs/health.txt (last health check)
+  pids/<core>.pid   process ids, read by scripts/stop-cluster.sh
+  <core> is core-1 ... core-4, or centralized. The [tls], storage.data_dir and vault.root_key_file paths of
+  the config files are replaced by these through KMS_CORE__... environment variables.
+
+Stop the cores with scripts/stop-cluster.sh.
+Exit status: 0 when every core is healthy; 1 when the build fails, a binary is missing, a core is already
+running, exits or does not become healthy; 2 for an unknown option.
+USAGE
+}
+
 mode="threshold"
-case "${1:-}" in
-  --centralized) mode="centralized" ;;
-  "") ;;
-  -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-  *) echo "start-cluster: unknown option '$1' (use --centralized or nothing)" >&2; exit 2 ;;
-esac
+for arg in "$@"; do
+  case "$arg" in
+    --centralized) mode="centralized" ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "start-cluster: unknown option '$arg' (see scripts/start-cluster.sh --help)" >&2; exit 2 ;;
+  esac
+done
 
 run_dir="${KMS_RUN_DIR:-.build/kms-cluster}"
 mkdir -p "$run_dir"

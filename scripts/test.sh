@@ -28,24 +28,43 @@ fi
 export KMS_TEST_MOTO_ENDPOINT="http://127.0.0.1:${moto_port}"
 export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION=us-east-1
 
+started=$SECONDS
+stamp() { echo "[test.sh +$(( (SECONDS - started) / 60 ))m$(( (SECONDS - started) % 60 ))s] $*"; }
+
+stamp "building"
 swift build --build-tests
+stamp "built"
 
 # One process per test module: the CPU-bound suites (FHE bootstrapping, MPC preprocessing) would otherwise fill
 # Swift's cooperative thread pool (one thread per core, two here) and starve the network tests' handlers past
 # their deadlines. Every directory under Tests/ is a module, so none is left out.
 # The suites that start whole clusters of kms-server processes (4 to 7 cores each) run on their own after the
 # rest of their module, so that they do not starve the module's other server tests of CPU.
-cluster_suites="ThresholdClusterTests|PeerFloodTests|ThresholdKeyGenTests"
+cluster_suites="ThresholdClusterTests|PeerFloodTests|ThresholdKeyGenTests|ThresholdDecryptionClusterTests"
+# A hung test must fail its step with a clear line instead of eating CI's whole budget: each step has a deadline
+# (minutes, KMS_TEST_STEP_MINUTES), after which the step and the servers it started are killed.
+step_minutes="${KMS_TEST_STEP_MINUTES:-20}"
 failed=()
+run_step() {
+  local name="$1"; shift
+  stamp "=== $name"
+  if timeout --kill-after=30 "$(( step_minutes * 60 ))" "$@"; then
+    stamp "--- $name passed"
+  else
+    local rc=$?
+    [ "$rc" -eq 124 ] && echo "test: $name did not finish within ${step_minutes} minutes" >&2
+    pkill -9 -f '/kms-server' 2>/dev/null || true
+    failed+=("$name")
+    stamp "--- $name FAILED (exit $rc)"
+  fi
+}
 for module_dir in Tests/*Tests; do
   module="$(basename "$module_dir")"
-  echo "=== $module"
-  swift test --skip-build --filter "^${module}\." --skip "^${module}\.(${cluster_suites})" || failed+=("$module")
+  run_step "$module" swift test --skip-build --filter "^${module}\." --skip "^${module}\.(${cluster_suites})"
 done
 # One suite at a time: the flood test measures a core's resident memory, which other clusters' load would blur.
 for suite in ${cluster_suites//|/ }; do
-  echo "=== CoreServiceTests.$suite (multi-process)"
-  swift test --skip-build --filter "^CoreServiceTests\.${suite}" || failed+=("CoreServiceTests.$suite")
+  run_step "CoreServiceTests.$suite (multi-process)" swift test --skip-build --filter "^CoreServiceTests\.${suite}"
 done
 if [ ${#failed[@]} -gt 0 ]; then
   echo "test: failing modules: ${failed[*]}" >&2

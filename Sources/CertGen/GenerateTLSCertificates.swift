@@ -22,7 +22,8 @@ struct GenerateTLSCertificates: ParsableCommand {
             (the local testnet) every party also gets localhost and 127.0.0.1.
             kms-core-<j> is never put into another party's certificate.
             Private keys get mode 0600. The CA private key is never written:
-            re-run the tool (a new CA) to add a party.
+            re-run the tool (a new CA) to add a party. Files already in --out
+            are never replaced unless --force is given.
             """
     )
 
@@ -49,6 +50,9 @@ struct GenerateTLSCertificates: ParsableCommand {
     @Option(name: .long, help: "Validity in days, starting one hour before now.")
     var days: Int = 3650
 
+    @Flag(name: .long, help: "Replace a CA and certificates already in --out (every core and client then needs the new files).")
+    var force = false
+
     func validate() throws {
         guard (1...1000).contains(parties) else {
             throw ValidationError(CertGenError.invalidPartyCount(parties).description)
@@ -67,9 +71,19 @@ struct GenerateTLSCertificates: ParsableCommand {
         } catch {
             throw ValidationError("\(error)")
         }
-        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let directory = URL(fileURLWithPath: out)
         func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+        let names = ["ca.pem"] + (1...parties).flatMap { ["core-\($0).pem", "core-\($0).key"] } + ["client.pem", "client.key"]
+        let existing = names.filter { FileManager.default.fileExists(atPath: path($0)) }
+        if !existing.isEmpty, !force {
+            let shown = existing.prefix(4).joined(separator: ", ") + (existing.count > 4 ? ", …" : "")
+            throw ValidationError("\(directory.path) already holds \(shown); pass --force to replace them with a new CA")
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        } catch {
+            throw CertGenError.cannotWrite(path: directory.path, reason: (error as NSError).localizedFailureReason ?? "cannot create the directory")
+        }
 
         let issuer = try CertificateIssuer(validityDays: days)
         try PEMFileWriter.write(try issuer.caPEM, to: path("ca.pem"), mode: 0o644)

@@ -9,17 +9,24 @@ struct CoreClientCommand: AsyncParsableCommand {
         discussion: """
             Key generation: preproc, keygen (threshold cores consume a preprocessing), insecure-keygen (tests),
             fetch-keys (accepts a key set only when t + 1 cores signed the same digests), encrypt.
-            Operations: health. Decryption is not in this client yet.
+            Decryption: decrypt (public; accepts plaintexts that t + 1 cores signed). Operations: health.
+            User decryption is not in this client yet.
             """,
         version: "0.1.0",
         subcommands: [
             HealthCommand.self, PreprocCommand.self, KeyGenCommand.self, InsecureKeyGenCommand.self, FetchKeysCommand.self,
-            EncryptCommand.self,
+            EncryptCommand.self, DecryptCommand.self,
         ]
     )
 
     /// Accepted before the subcommand (`kms-core-client --config PATH health`) as well as after it.
     @OptionGroup var options: ClientOptions
+
+    /// Without a subcommand there is nothing to do: a usage error (exit 64), never a silent success.
+    func run() async throws {
+        let names = Self.configuration.subcommands.map { $0._commandName }
+        throw ValidationError("missing subcommand: choose one of \(names.joined(separator: ", "))")
+    }
 }
 
 /// Options every subcommand takes.

@@ -5,7 +5,7 @@ import KMSAPI
 import SwiftProtobuf
 
 /// `kms-core-client health`: asks every configured core for GetHealthStatus (concurrently) and prints one
-/// line per core; exits with 1 if any core is down or not serving.
+/// line per core; exits with 1 if any core is down, not serving, or answers as another party than configured.
 struct HealthCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "health",
@@ -19,13 +19,20 @@ struct HealthCommand: AsyncParsableCommand {
         var failure: String?
 
         var isUp: Bool {
-            guard let status else { return false }
+            guard let status, wrongParty == nil else { return false }
             return status.state == .serving || status.state == .degraded
+        }
+
+        /// A threshold core that answers as another party than the configuration says (e.g. a wrong port).
+        var wrongParty: String? {
+            guard let status, status.deploymentType == "threshold", status.partyID != UInt32(core.partyId) else { return nil }
+            return "the core at \(core.address) is party \(status.partyID), not party \(core.partyId)"
         }
 
         var line: String {
             let name = "core \(core.partyId) (\(core.address))"
             guard let status else { return "\(name): DOWN (\(failure ?? "no answer"))" }
+            if let wrongParty { return "\(name): WRONG PARTY (\(wrongParty))" }
             var text = "\(name): \(Self.stateName(status.state)) version \(status.version) \(status.deploymentType)"
             if status.deploymentType == "threshold" {
                 text += " party \(status.partyID) t=\(status.threshold) n=\(status.numParties)"
@@ -46,13 +53,7 @@ struct HealthCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let configuration: ClientConfiguration
-        do {
-            configuration = try ClientConfiguration.load(path: options.config)
-        } catch {
-            FileHandle.standardError.write(Data("kms-core-client: \(error)\n".utf8))
-            throw ExitCode(2)
-        }
+        let configuration = try loadConfiguration(options)
         let timeout = Duration.seconds(options.timeout)
         let tls = configuration.tls
         let reports = await withTaskGroup(of: Report.self) { group in

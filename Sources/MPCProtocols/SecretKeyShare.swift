@@ -69,6 +69,13 @@ public struct SecretKeyShare: Sendable {
         self = try parsed.get()
     }
 
+    /// A centralized core's key: its "share" is the whole key (degree 0, party 1, `InsecureKeyGeneration.centralized`).
+    /// Refuses a share of a threshold key, whose value alone is not the key.
+    public func centralizedClientKey() throws(MPCError) -> ClientKey {
+        guard partyID == 1 else { throw .invalidParameters("party \(partyID)'s share is not a centralized key") }
+        return ClientKey(parameters: parameters, small: LWESecretKey(coefficients: smallKey), big: GLWESecretKey(coefficients: bigKey))
+    }
+
     /// TEST ONLY: the secret keys from t + 1 or more shares (interpolation at 0). Whoever holds the result holds
     /// the key set's secret; the service never calls this.
     public static func insecureReconstruct(_ shares: [SecretKeyShare], threshold: Int) throws -> ClientKey {

@@ -4,6 +4,7 @@ import GRPCCore
 import KMSAPI
 import MPCProtocols
 import Testing
+import Vault
 
 /// Key generation on a centralized core (the same client flow and formats as the threshold cluster) and the
 /// status contract of DESIGN §4 for bad key-generation requests.
@@ -49,6 +50,14 @@ import Testing
         let serverKey = try ServerKey(serialized: Array(try Data(contentsOf: client.keysDirectory.appendingPathComponent("\(keyID)/ServerKey"))))
         let ciphertext = try KeyGenTestSupport.ciphertext(file, parameters: .insecureTest)
         let doubled = serverKey.add(ciphertext, ciphertext)
+
+        // Public decryption by the core itself (issue 12: centralized mode serves the same API), signed.
+        let decrypted = try client.json(["decrypt", "--key-id", keyID, "--ciphertext", file.path, "--ciphertext", wideFile.path])
+        let plaintexts = try #require(decrypted["plaintexts"] as? [[String: Any]])
+        #expect(plaintexts.map { $0["hex"] as? String } == ["0x" + String(value, radix: 16), "0x\(wide)"], "\(decrypted)")
+        #expect(plaintexts.first?["value"] as? String == "\(value)")
+        #expect(plaintexts.map { $0["fhe_type"] as? String } == ["uint16", "uint256"])
+        #expect(try client.recoverDecryptionSignersWithEthAccount(decrypted) == [addresses[0]!])
 
         _ = server.stop()
         let share = try await KeyGenTestSupport.share(
@@ -145,5 +154,47 @@ import Testing
         #expect(codes == [.ok, .ok, .resourceExhausted])
         let health = await TestCalls.statusCode(channel, CoreServiceMethod.getHealthStatus.path, Kms_V1_Empty())
         #expect(health.code == .ok)
+    }
+}
+
+/// `[public_storage]`: the public objects go to an S3 bucket (moto's server, started by scripts/test.sh), the
+/// private ones stay in the encrypted data directory; the client flow is the same.
+@Suite struct PublicStorageTests {
+    @Test func publicObjectsGoToTheBucketAndAreServedFromIt() async throws {
+        let endpoint = try #require(ProcessInfo.processInfo.environment["KMS_TEST_MOTO_ENDPOINT"],
+                                    "KMS_TEST_MOTO_ENDPOINT is not set: scripts/test.sh starts moto_server and sets it")
+        let bucket = "kms-public-" + UUID().uuidString.lowercased().prefix(12)
+        let s3 = try S3Storage(configuration: S3Configuration(
+            bucket: bucket, region: "us-east-1", endpoint: endpoint, addressingStyle: .path, keyPrefix: "core-1/",
+            credentials: S3Credentials(accessKeyID: "testing", secretAccessKey: "testing")))
+        try await s3.createBucket()
+
+        let workspace = try TestWorkspace(parties: 1)
+        defer { workspace.remove() }
+        var configuration = try workspace.centralized()
+        let keyFile = workspace.root.appendingPathComponent("root.key").path
+        try TestCluster.writeRootKey(keyFile)
+        configuration.vaultKeyFile = keyFile
+        configuration.extraSections = ["""
+            [public_storage]
+            s3_bucket = "\(bucket)"
+            s3_endpoint = "\(endpoint)"
+            s3_addressing_style = "path"
+            s3_key_prefix = "core-1/"
+            """]
+        let server = try await TestServer.start(
+            configuration, environment: ["AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"])
+        defer { server.stop() }
+        let client = try KeyGenClient(workspace: workspace, cores: [(1, server.serviceTarget)], threshold: 0)
+        let preprocessing = try client.json(["preproc", "--params", "test"])
+        let keygen = try client.json(["keygen", "--params", "test", "--preproc-id", try #require(preprocessing["preproc_id"] as? String)])
+        let keyID = try #require(keygen["key_id"] as? String)
+        _ = try client.json(["fetch-keys", "--key-id", keyID, "--keys-dir", client.keysDirectory.path])
+
+        let fetched = Array(try Data(contentsOf: client.keysDirectory.appendingPathComponent("\(keyID)/PublicKey")))
+        #expect(try await s3.read(id: try ObjectID(kind: "PublicKey", name: keyID), objectClass: .public) == fetched)
+        #expect(!FileManager.default.fileExists(atPath: configuration.dataDirectory.appendingPathComponent("public/PublicKey/\(keyID)").path))
+        // The secret share is not in the bucket.
+        #expect(try await s3.list(kind: "FheKeyShare", objectClass: .private).isEmpty)
     }
 }

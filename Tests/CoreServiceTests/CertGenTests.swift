@@ -129,4 +129,26 @@ import Testing
             #expect(help.output.contains(word), "--help does not mention \(word)")
         }
     }
+
+    /// Issue 14: an existing CA is never replaced silently, and file errors are one line naming the path.
+    @Test func existingCertificatesAreKeptUnlessForced() throws {
+        let tool = try TestProcesses.binary("kms-gen-tls-certs")
+        let certificates = try TestCertificates.generate(parties: 2)
+        defer { certificates.remove() }
+        let before = try certificates.read("ca.pem")
+        let refused = try TestProcesses.run(tool, ["--parties", "2", "--out", certificates.directory.path])
+        #expect(refused.status != 0)
+        #expect(refused.errorOutput.contains("already holds ca.pem") && refused.errorOutput.contains("--force"), "\(refused.combined)")
+        #expect(try certificates.read("ca.pem") == before, "the CA was replaced without --force")
+        let forced = try TestProcesses.run(tool, ["--parties", "2", "--out", certificates.directory.path, "--force"])
+        #expect(forced.status == 0, "\(forced.combined)")
+        #expect(try certificates.read("ca.pem") != before)
+
+        // --out below a regular file: one line naming the path, no Foundation dump.
+        let blocked = certificates.directory.appendingPathComponent("ca.pem/sub").path
+        let cannot = try TestProcesses.run(tool, ["--parties", "1", "--out", blocked])
+        #expect(cannot.status != 0)
+        #expect(cannot.errorOutput.contains("cannot write \(blocked)"), "\(cannot.combined)")
+        #expect(!cannot.errorOutput.contains("Error Domain") && cannot.errorOutput.split(separator: "\n").count == 1, "\(cannot.errorOutput)")
+    }
 }

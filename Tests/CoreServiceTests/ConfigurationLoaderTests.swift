@@ -79,7 +79,30 @@ import Testing
         (minimal + "\n[tls]\nca_cert = \"/nonexistent/ca.pem\"\ncert = \"/x\"\nkey = \"/y\"\n", [:], "tls.ca_cert", "does not exist"),
         ("[service\nlisten_port = 1", [:], "(file)", "TOML syntax error at line 1"),
         (minimal + "\n[threshold]\nparty_id = 1\nthreshold = 1\nlisten_address = \"127.0.0.1\"\nlisten_port = 50001\n", [:], "threshold.peers", "missing"),
+        // Issue 14: the README's old override example put the port into the address.
+        (minimal, ["KMS_CORE__SERVICE__LISTEN_ADDRESS": "0.0.0.0:50100"], "service.listen_address (from KMS_CORE__SERVICE__LISTEN_ADDRESS)", "includes a port"),
+        (minimal.replacingOccurrences(of: "\"127.0.0.1\"", with: "\"not an address!\""), [:], "service.listen_address", "not an IP address or a host name"),
+        (minimal.replacingOccurrences(of: "\"127.0.0.1\"", with: "\"-bad.example\""), [:], "service.listen_address", "not an IP address or a host name"),
     ]
+
+    /// Issue 14: addresses that are valid hosts pass, including the README's override (address and port apart).
+    @Test func listenAddressesThatAreHostsAreAccepted() throws {
+        let certificates = try TestCertificates.generate(parties: 1)
+        defer { certificates.remove() }
+        let toml = Self.minimal + """
+
+            [tls]
+            ca_cert = "\(certificates.caPath)"
+            cert = "\(certificates.certificatePath(party: 1))"
+            key = "\(certificates.keyPath(party: 1))"
+            """
+        for address in ["0.0.0.0", "::", "::1", "localhost", "core-1.example.test", "10.0.0.7"] {
+            let configuration = try ConfigurationLoader.parse(
+                toml: toml, environment: ["KMS_CORE__SERVICE__LISTEN_ADDRESS": address, "KMS_CORE__SERVICE__LISTEN_PORT": "21300"])
+            #expect(configuration.service.listenAddress == address)
+            #expect(configuration.service.listenPort == 21300)
+        }
+    }
 
     @Test(arguments: badConfigurations)
     func badConfigurationNamesTheFieldAndTheProblem(toml: String, environment: [String: String], field: String, problem: String) {

@@ -57,6 +57,13 @@ import Testing
                     "core \(index + 1) (\(server.serviceTarget)): SERVING version 0.1.0 threshold party \(index + 1) t=1 n=4 peers 3/3 reachable"),
                 "\(result.combined)")
         }
+        // Issue 14: a client config whose core 1 points at core 2's port is not healthy.
+        let swapped = try writeClientConfig(workspace, cores: [(1, servers[1].serviceTarget), (2, servers[1].serviceTarget)])
+        let wrong = try TestProcesses.run(try TestProcesses.binary("kms-core-client"), ["--config", swapped, "health"])
+        #expect(wrong.status == 1, "\(wrong.combined)")
+        #expect(wrong.output.contains("core 1 (\(servers[1].serviceTarget)): WRONG PARTY (the core at \(servers[1].serviceTarget) is party 2, not party 1)"),
+                "\(wrong.combined)")
+        #expect(wrong.output.contains("core 2 (\(servers[1].serviceTarget)): SERVING"))
     }
 
     @Test func helpListsTheCommandsThatExist() throws {
@@ -67,5 +74,19 @@ import Testing
         #expect(help.output.contains("--config") || help.output.contains("SUBCOMMANDS"))
         let healthHelp = try TestProcesses.run(client, ["health", "--help"])
         #expect(healthHelp.output.contains("--config"))
+    }
+
+    /// Issue 14: no subcommand is a usage error naming the subcommands; `--timeout 0` is refused with one line.
+    @Test func missingSubcommandAndZeroTimeoutAreRefused() throws {
+        let workspace = try TestWorkspace(parties: 1)
+        defer { workspace.remove() }
+        let config = try writeClientConfig(workspace, cores: [(1, "127.0.0.1:1")])
+        let client = try TestProcesses.binary("kms-core-client")
+        let bare = try TestProcesses.run(client, ["--config", config])
+        #expect(bare.status != 0, "\(bare.combined)")
+        #expect(bare.errorOutput.contains("missing subcommand") && bare.errorOutput.contains("decrypt"), "\(bare.errorOutput)")
+        let zero = try TestProcesses.run(client, ["--config", config, "health", "--timeout", "0"])
+        #expect(zero.status == 2, "\(zero.combined)")
+        #expect(zero.errorOutput.contains("--timeout"), "\(zero.errorOutput)")
     }
 }

@@ -69,15 +69,34 @@ struct KeyGenClient {
             "digests": digests,
             "signatures": signatures,
         ]
+        return try Self.runOracle("verify_keygen_signatures.py", input: request)
+    }
+
+    /// Verifies each signature of a `decrypt --json` answer with eth-account and eth-abi; the recovered addresses.
+    func recoverDecryptionSignersWithEthAccount(_ answer: [String: Any]) throws -> [String] {
+        let plaintexts = answer["plaintexts"] as? [[String: Any]] ?? []
+        let request: [String: Any] = [
+            "domain": ["name": "ThresholdKMS-test", "version": "1", "chainId": 31337,
+                       "verifyingContract": "0x00000000000000000000000000000000000000aa"],
+            "handles": plaintexts.map { $0["handle"] as? String ?? "" },
+            "values": plaintexts.map { $0["value"] as? String ?? "" },
+            "extra_data": "",
+            "signatures": (answer["signatures"] as? [[String: Any]] ?? []).compactMap { $0["signature"] as? String },
+        ]
+        return try Self.runOracle("verify_decryption_signatures.py", input: request)
+    }
+
+    /// Runs tests/python/<script> with `input` as JSON on stdin; its output lines.
+    static func runOracle(_ script: String, input request: [String: Any]) throws -> [String] {
         let input = try JSONSerialization.data(withJSONObject: request)
         let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let script = repository.appendingPathComponent("tests/python/verify_keygen_signatures.py")
+        let path = repository.appendingPathComponent("tests/python/\(script)")
         let scratch = try TestProcesses.temporaryDirectory(prefix: "eth")
         defer { try? FileManager.default.removeItem(at: scratch) }
         let inputURL = scratch.appendingPathComponent("request.json")
         try input.write(to: inputURL)
-        let result = try TestProcesses.run(try TestProcesses.tool("sh"), ["-c", "python3 '\(script.path)' < '\(inputURL.path)'"])
-        guard result.status == 0 else { throw TestProcesses.Failure(description: "eth-account check failed: \(result.combined)") }
+        let result = try TestProcesses.run(try TestProcesses.tool("sh"), ["-c", "python3 '\(path.path)' < '\(inputURL.path)'"])
+        guard result.status == 0 else { throw TestProcesses.Failure(description: "\(script) failed: \(result.combined)") }
         return result.output.split(separator: "\n").map(String.init)
     }
 }

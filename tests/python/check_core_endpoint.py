@@ -8,7 +8,7 @@ grpcio-tools (code nobody in this project wrote), and checks three answers:
       with a malformed RequestId               -> INVALID_ARGUMENT
 
 Prints one line per check ("ok: ..." / "FAIL: ...") and exits 0 only if all pass.
-Usage: check_core_endpoint.py --proto-dir proto --target localhost:50100 --ca ca.pem --cert client.pem --key client.key
+Usage: check_core_endpoint.py --proto-dir proto --target localhost:21200 --ca ca.pem --cert client.pem --key client.key
 """
 import argparse
 import importlib

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Reads a `CoreConfiguration` from TOML text plus `KMS_CORE__…` environment overrides, and checks it.
 /// Every failure is one `ConfigurationError` naming the field and the problem.
@@ -67,6 +70,10 @@ public enum ConfigurationLoader {
                 throw ConfigurationError(field: "test_misbehaviour", problem: "only a threshold core runs MPC protocols")
             }
         }
+        var publicStorage: CoreConfiguration.PublicStorage?
+        if var storageReader = try reader.table("public_storage") { publicStorage = try readPublicStorage(&storageReader) }
+        var decryption = CoreConfiguration.Decryption()
+        if var decryptionReader = try reader.table("decryption") { decryption = try readDecryption(&decryptionReader) }
         var rateLimiter = RateLimiter.Settings()
         if var limiterReader = try reader.table("rate_limiter") { rateLimiter = try readRateLimiter(&limiterReader) }
         if threshold != nil, tls == nil {
@@ -81,7 +88,33 @@ public enum ConfigurationLoader {
         var configuration = CoreConfiguration(
             service: service, tls: tls, storage: storage, threshold: threshold, vault: vault, testMisbehaviour: misbehaviour)
         configuration.rateLimiter = rateLimiter
+        configuration.publicStorage = publicStorage
+        configuration.decryption = decryption
         return configuration
+    }
+
+    private static func readPublicStorage(_ reader: inout ConfigurationReader) throws(ConfigurationError) -> CoreConfiguration.PublicStorage {
+        let storage = CoreConfiguration.PublicStorage(
+            bucket: try reader.requiredString("s3_bucket"), region: try reader.string("s3_region") ?? "us-east-1",
+            endpoint: try reader.string("s3_endpoint"), addressingStyle: try reader.string("s3_addressing_style") ?? "virtual-host",
+            keyPrefix: try reader.string("s3_key_prefix") ?? "")
+        guard ["path", "virtual-host"].contains(storage.addressingStyle) else {
+            throw ConfigurationError(field: reader.fieldName("s3_addressing_style"), problem: "'\(storage.addressingStyle)' is not 'path' or 'virtual-host'")
+        }
+        if let endpoint = storage.endpoint, !(endpoint.hasPrefix("https://") || endpoint.hasPrefix("http://")) {
+            throw ConfigurationError(field: reader.fieldName("s3_endpoint"), problem: "expected http(s)://host[:port], got '\(endpoint)'")
+        }
+        try reader.rejectUnknownKeys()
+        return storage
+    }
+
+    private static func readDecryption(_ reader: inout ConfigurationReader) throws(ConfigurationError) -> CoreConfiguration.Decryption {
+        var settings = CoreConfiguration.Decryption()
+        settings.batchLimit = try reader.integer("batch_limit", in: 1...10_000) ?? settings.batchLimit
+        settings.resultCacheCapacity = try reader.integer("result_cache_capacity", in: 1...10_000_000) ?? settings.resultCacheCapacity
+        settings.longPollMilliseconds = try reader.integer("long_poll_milliseconds", in: 0...600_000) ?? settings.longPollMilliseconds
+        try reader.rejectUnknownKeys()
+        return settings
     }
 
     private static func readRateLimiter(_ reader: inout ConfigurationReader) throws(ConfigurationError) -> RateLimiter.Settings {
@@ -146,7 +179,7 @@ public enum ConfigurationLoader {
         -> CoreConfiguration.Service
     {
         let service = CoreConfiguration.Service(
-            listenAddress: try reader.requiredString("listen_address"),
+            listenAddress: try listenAddress(&reader),
             listenPort: try reader.requiredInteger("listen_port", in: 0...65535),
             maxMessageBytes: try reader.integer("max_message_bytes", in: 1024...(1 << 30)) ?? (4 << 20),
             enableInsecureService: try reader.boolean("enable_insecure_service") ?? false,
@@ -159,6 +192,28 @@ public enum ConfigurationLoader {
         }
         try reader.rejectUnknownKeys()
         return service
+    }
+
+    /// `listen_address`: an IPv4 or IPv6 address or a host name, without a port (the port is `listen_port`).
+    private static func listenAddress(_ reader: inout ConfigurationReader) throws(ConfigurationError) -> String {
+        let address = try reader.requiredString("listen_address")
+        var ipv4 = in_addr(), ipv6 = in6_addr()
+        if inet_pton(AF_INET, address, &ipv4) == 1 || inet_pton(AF_INET6, address, &ipv6) == 1 { return address }
+        let field = reader.fieldName("listen_address")
+        if let colon = address.lastIndex(of: ":"), Int(address[address.index(after: colon)...]) != nil {
+            throw ConfigurationError(
+                field: field,
+                problem: "'\(address)' includes a port; give the host only and the port as listen_port (e.g. KMS_CORE__SERVICE__LISTEN_PORT)")
+        }
+        let labels = address.split(separator: ".", omittingEmptySubsequences: false)
+        let isHostName = address.utf8.count <= 253 && labels.allSatisfy { label in
+            !label.isEmpty && label.utf8.count <= 63 && label.first != "-" && label.last != "-"
+                && label.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "-") }
+        }
+        guard isHostName else {
+            throw ConfigurationError(field: field, problem: "'\(address)' is not an IP address or a host name")
+        }
+        return address
     }
 
     private static func readTLS(_ reader: inout ConfigurationReader) throws(ConfigurationError) -> CoreConfiguration.TLS {
@@ -180,7 +235,7 @@ public enum ConfigurationLoader {
     {
         let partyId = try reader.requiredInteger("party_id", in: 1...maximumPartyCount)
         let threshold = try reader.requiredInteger("threshold", in: 1...21)
-        let listenAddress = try reader.requiredString("listen_address")
+        let listenAddress = try listenAddress(&reader)
         let listenPort = try reader.requiredInteger("listen_port", in: 0...65535)
         var peers: [CoreConfiguration.Peer] = []
         for var peerReader in try reader.arrayOfTables("peers") {

@@ -90,6 +90,30 @@ public struct CoreConfiguration: Sendable, Equatable {
         public var delayMilliseconds: Int
     }
 
+    /// `[public_storage]`: an S3 (or S3-compatible) bucket for the public objects (public keys, server keys,
+    /// verification keys) instead of the data directory; credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY.
+    public struct PublicStorage: Sendable, Equatable {
+        public var bucket: String
+        public var region: String
+        public var endpoint: String?
+        /// "path" or "virtual-host".
+        public var addressingStyle: String
+        public var keyPrefix: String
+    }
+
+    /// `[decryption]`: limits of PublicDecrypt / UserDecrypt.
+    public struct Decryption: Sendable, Equatable {
+        /// Ciphertexts in one request (`batch_limit`).
+        public var batchLimit = 64
+        /// Requests whose state is kept (`result_cache_capacity`); the oldest finished ones make room, and a
+        /// table full of running requests refuses new ones with RESOURCE_EXHAUSTED.
+        public var resultCacheCapacity = 10_000
+        /// How long Get…DecryptionResult waits for a running request before answering UNAVAILABLE
+        /// (`long_poll_milliseconds`).
+        public var longPollMilliseconds = 5_000
+        public init() {}
+    }
+
     public var service: Service
     public var tls: TLS?
     public var storage: Storage
@@ -98,6 +122,8 @@ public struct CoreConfiguration: Sendable, Equatable {
     public var testMisbehaviour: TestMisbehaviour? = nil
     /// `[rate_limiter]`: the token bucket every request draws from.
     public var rateLimiter = RateLimiter.Settings()
+    public var publicStorage: PublicStorage? = nil
+    public var decryption = Decryption()
 
     public var deploymentType: String { threshold == nil ? "centralized" : "threshold" }
 }

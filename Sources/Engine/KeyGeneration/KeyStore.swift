@@ -33,6 +33,9 @@ actor KeyStore {
     private(set) var refused: [String: String] = [:]
     /// Key sets being written (their id is taken, their objects not yet complete).
     private var reserved = Set<String>()
+    /// The object last read from its start and verified, so that the chunks after the first of one download
+    /// neither re-read nor re-hash it (a read from offset 0 always verifies again).
+    private var lastVerified: (keyID: String, type: ObjectType, bytes: [UInt8])?
 
     init(vault: VaultStore, logger: Logger) {
         self.vault = vault
@@ -91,12 +94,16 @@ actor KeyStore {
         reserved.remove(record.keyID)
     }
 
-    /// A public object of a served key set, checked against its signed digest on every read.
-    func publicObject(keyID: String, type: ObjectType) async throws(EngineError) -> [UInt8] {
+    /// A public object of a served key set, checked against its signed digest whenever it is read from its
+    /// start (`fromStart`); later chunks of the same download come from the object verified then.
+    func publicObject(keyID: String, type: ObjectType, fromStart: Bool = true) async throws(EngineError) -> [UInt8] {
         if let reason = refused[keyID] { throw .failedPrecondition("key \(keyID) is refused: \(reason)") }
         guard let record = records[keyID] else { throw .notFound("no key \(keyID)") }
+        if !fromStart, let last = lastVerified, last.keyID == keyID, last.type == type { return last.bytes }
         do {
-            return try await verifiedObject(record: record, type: type)
+            let bytes = try await verifiedObject(record: record, type: type)
+            lastVerified = (keyID, type, bytes)
+            return bytes
         } catch let error as EngineError {
             refused[keyID] = error.description
             records.removeValue(forKey: keyID)

@@ -104,12 +104,15 @@ public final class CoreServer: Sendable {
             mode: engine.map { .threshold($0) } ?? .centralized, vault: vault, signer: signer,
             limiter: RateLimiter(settings: configuration.rateLimiter), logger: logger)
         await keyGeneration.load()
+        let publicDecryption = PublicDecryptionService(
+            mode: engine.map { .threshold($0) } ?? .centralized, store: keyGeneration.store, signer: signer,
+            limiter: keyGeneration.limiter, settings: configuration.decryption, logger: logger)
 
         var serviceNames: Set<String> = [CoreServiceMethod.serviceName]
         publicServer.register(CoreServiceEndpointRoutes(
             configuration: configuration,
             inventory: KeyMaterialInventory(dataDirectory: configuration.storage.dataDirectory),
-            prober: prober, engine: engine, keyGeneration: keyGeneration, logger: logger
+            prober: prober, engine: engine, keyGeneration: keyGeneration, publicDecryption: publicDecryption, logger: logger
         ).routes())
         if service.enableInsecureService {
             serviceNames.insert(InsecureCoreServiceMethod.serviceName)
@@ -132,7 +135,13 @@ public final class CoreServer: Sendable {
             case .passwordEnvironment(let name):
                 rootKey = try PasswordRootKey.openOrCreate(recordPath: directory + "/vault-password.record", password: .environment(name))
             }
-            return VaultStore(backend: try FileStorage(root: directory), rootKey: rootKey)
+            let files = try FileStorage(root: directory)
+            guard let bucket = configuration.publicStorage else { return VaultStore(backend: files, rootKey: rootKey) }
+            let s3 = try S3Storage(configuration: S3Configuration(
+                bucket: bucket.bucket, region: bucket.region, endpoint: bucket.endpoint,
+                addressingStyle: bucket.addressingStyle == "path" ? .path : .virtualHost, keyPrefix: bucket.keyPrefix,
+                credentials: try S3Credentials.fromEnvironment()))
+            return VaultStore(backend: SplitStorage(publicBackend: s3, privateBackend: files), rootKey: rootKey)
         } catch {
             throw .vault("\(error)")
         }

@@ -11,15 +11,14 @@ struct CoreServiceEndpointRoutes: Sendable {
     let prober: PeerHealthProber?
     let engine: ThresholdEngine?
     let keyGeneration: KeyGenerationService
+    let publicDecryption: PublicDecryptionService
     let logger: Logger
 
     typealias Check = RequestIdentifierChecks
 
     func routes() -> [UnaryRoute] {
-        MpcRoutes(engine: engine, logger: logger).routes() + KeyGenRoutes(service: keyGeneration, logger: logger).routes() + [
-            notBuilt(.publicDecrypt, validatingPublicDecryption),
-            notBuilt(.getPublicDecryptionResult, validatingRequestId),
-            notBuilt(.publicDecryptSync, validatingPublicDecryption),
+        MpcRoutes(engine: engine, logger: logger).routes() + KeyGenRoutes(service: keyGeneration, logger: logger).routes()
+            + DecryptionRoutes(publicDecryption: publicDecryption, logger: logger).routes() + [
             notBuilt(.userDecrypt, validatingUserDecryption),
             notBuilt(.getUserDecryptionResult, validatingRequestId),
             notBuilt(.userDecryptSync, validatingUserDecryption),
@@ -54,7 +53,7 @@ struct CoreServiceEndpointRoutes: Sendable {
         answer.fheKeyIds = await keyGeneration.store?.records.keys.sorted() ?? []
         answer.crsIds = inventory.crsIds
         answer.preprocessingIds = await keyGeneration.preprocessingIDs
-        answer.storageInfo = inventory.storageInfo
+        answer.storageInfo = keyGeneration.vault?.backend.location ?? inventory.storageInfo
         return answer
     }
 
@@ -90,13 +89,6 @@ struct CoreServiceEndpointRoutes: Sendable {
 
     private func validatingRequestId(_ request: Kms_V1_RequestId) throws(EngineError) {
         _ = try RequestIdentifier(validating: request.requestID, field: "request_id")
-    }
-
-    private func validatingPublicDecryption(_ request: Kms_V1_PublicDecryptionRequest) throws(EngineError) {
-        try Check.required(request.requestID, present: request.hasRequestID, field: "request_id")
-        try Check.required(request.keyID, present: request.hasKeyID, field: "key_id")
-        try Check.optional(request.contextID, present: request.hasContextID, field: "context_id")
-        try Check.optional(request.epochID, present: request.hasEpochID, field: "epoch_id")
     }
 
     private func validatingUserDecryption(_ request: Kms_V1_UserDecryptionRequest) throws(EngineError) {

@@ -46,7 +46,7 @@ struct KeyGenRoutes: Sendable {
                         "object_type: '\(request.objectType)' is not one of \(KeyStore.ObjectType.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
                 guard let store = service.store else { throw EngineError.notFound("this core stores no keys (no [vault])") }
-                let bytes = try await store.publicObject(keyID: keyID.hex, type: type)
+                let bytes = try await store.publicObject(keyID: keyID.hex, type: type, fromStart: request.offset == 0)
                 guard request.offset <= UInt64(bytes.count) else {
                     throw EngineError.invalidArgument("offset: \(request.offset) is past the end (\(bytes.count) bytes)")
                 }

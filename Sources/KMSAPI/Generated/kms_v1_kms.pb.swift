@@ -8,7 +8,7 @@
 // For information on using the generated types, please see the documentation:
 //   https://github.com/apple/swift-protobuf/
 
-/// Messages of the Threshold KMS public API (DESIGN §4). Services are in kms_service.proto.
+/// Messages of the Threshold KMS public API (docs/ARCHITECTURE.md). Services are in kms_service.proto.
 /// Conventions: every request that starts work carries a RequestId chosen by the caller; the matching
 /// Get…Result call polls with the same id. A RequestId is 32 bytes written as 64 lower-case hex characters,
 /// without a 0x prefix; anything else is answered with INVALID_ARGUMENT.
@@ -1159,7 +1159,7 @@ public nonisolated struct Kms_V1_OperatorPublicKey: Sendable {
   /// An enclave attestation document binding the key, when the core runs in an enclave.
   public var attestationDocument: Data = Data()
 
-  /// The Ethereum address (EIP-55) of the secp256k1 key the core signs its results with (DESIGN §3.6).
+  /// The Ethereum address (EIP-55) of the secp256k1 key the core signs its results with (docs/SIGNATURES.md).
   public var address: String = String()
 
   /// The core's party id (0 in centralized mode).

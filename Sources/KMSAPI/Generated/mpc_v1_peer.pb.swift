@@ -8,9 +8,9 @@
 // For information on using the generated types, please see the documentation:
 //   https://github.com/apple/swift-protobuf/
 
-/// Core-to-core traffic (DESIGN §4): never exposed to clients. Every message is tagged with the session it
-/// belongs to, the protocol round and the sender; the receiving core checks that the sender matches the
-/// party its TLS certificate is pinned to and refuses the call otherwise (PERMISSION_DENIED).
+/// Core-to-core traffic (docs/PEER_NETWORK.md): never exposed to clients. Every message is tagged with the
+/// session it belongs to, the protocol round and the sender; the receiving core checks that the sender matches
+/// the party its TLS certificate is pinned to and refuses the call otherwise (PERMISSION_DENIED).
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
