@@ -1,4 +1,5 @@
 import Foundation
+import X509
 import GRPCCore
 import TOMLKit
 
@@ -103,7 +104,10 @@ struct ClientConfiguration: Sendable {
             let ca = try file("ca_cert")
             var identity: TLSIdentity?
             if section["cert"] != nil || section["key"] != nil {
-                identity = TLSIdentity(certificateChainPEM: try file("cert"), privateKeyPEM: try file("key"))
+                let certificate = try file("cert"), key = try file("key")
+                try checkIdentity(certificatePEM: certificate, privateKeyPEM: key,
+                                  keyPath: section["key"]?.tomlValue.string ?? "", certificatePath: section["cert"]?.tomlValue.string ?? "")
+                identity = TLSIdentity(certificateChainPEM: certificate, privateKeyPEM: key)
             }
             tls = ClientTLSConfiguration(trustedRootsPEM: ca, identity: identity)
         }
@@ -129,5 +133,20 @@ enum ClientError: Error, CustomStringConvertible {
         case .noAgreement(let message): message
         case .file(let message): message
         }
+    }
+}
+
+/// The client's certificate and key must belong together: grpc would otherwise fail every call with a
+/// multi-line dump and "empty address list" instead of naming the file.
+func checkIdentity(certificatePEM: String, privateKeyPEM: String, keyPath: String, certificatePath: String) throws(ClientError) {
+    guard let begin = certificatePEM.range(of: "-----BEGIN CERTIFICATE-----"),
+          let end = certificatePEM.range(of: "-----END CERTIFICATE-----", range: begin.upperBound..<certificatePEM.endIndex),
+          let certificate = try? Certificate(pemEncoded: String(certificatePEM[begin.lowerBound..<end.upperBound]))
+    else { throw .configuration("tls.cert: '\(certificatePath)' holds no PEM certificate") }
+    guard let key = try? Certificate.PrivateKey(pemEncoded: privateKeyPEM) else {
+        throw .configuration("tls.key: '\(keyPath)' holds no PEM private key")
+    }
+    guard key.publicKey == certificate.publicKey else {
+        throw .configuration("tls.key: '\(keyPath)' is not the private key of tls.cert '\(certificatePath)'")
     }
 }

@@ -10,6 +10,7 @@ let areas: [(name: String, summary: String, run: @Sendable ([String]) async thro
     ("vault", "file and S3 put/get throughput, Argon2id unlock", { try await VaultBench.run(arguments: $0) }),
     ("grpc", "unary mTLS latency and throughput: Swift shim vs raw grpc++", { try await GRPCBench.run(arguments: $0) }),
     ("keygen", "KeyGenPreproc + KeyGen on real kms-server processes: wall time, bytes per core, peak RSS", { try await KeyGenBench.run(arguments: $0) }),
+    ("decrypt", "public decryption of euint64 on real kms-server processes: p50/p99 latency, decryptions/s in flight", { try await DecryptionBench.run(arguments: $0) }),
     ("cluster", "4 kms-server processes over mTLS vs one process: triples/s, opens/s, bandwidth", { try await ClusterBench.run(arguments: $0) }),
 ]
 

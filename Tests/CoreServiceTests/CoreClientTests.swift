@@ -89,4 +89,28 @@ import Testing
         #expect(zero.status == 2, "\(zero.combined)")
         #expect(zero.errorOutput.contains("--timeout"), "\(zero.errorOutput)")
     }
+
+    /// Issue 14: a client key that is not its certificate's is one line naming tls.key, before any call.
+    @Test func aMismatchedClientKeyIsNamedInOneLine() throws {
+        let workspace = try TestWorkspace(parties: 2)
+        defer { workspace.remove() }
+        let certificates = workspace.certificates
+        let text = """
+            [tls]
+            ca_cert = "\(certificates.caPath)"
+            cert = "\(certificates.clientCertificatePath)"
+            key = "\(certificates.keyPath(party: 1))"
+
+            [[cores]]
+            party_id = 1
+            address = "127.0.0.1:1"
+            """
+        let url = workspace.root.appendingPathComponent("mismatched.toml")
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        let result = try TestProcesses.run(try TestProcesses.binary("kms-core-client"), ["--config", url.path, "health"])
+        #expect(result.status == 2, "\(result.combined)")
+        #expect(result.errorOutput.split(separator: "\n").count == 1, "\(result.errorOutput)")
+        #expect(result.errorOutput.contains("tls.key") && result.errorOutput.contains("is not the private key of tls.cert"), "\(result.errorOutput)")
+        #expect(!result.combined.contains("empty address list"))
+    }
 }

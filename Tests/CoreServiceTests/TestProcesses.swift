@@ -48,9 +48,12 @@ enum TestProcesses {
         throw Failure(description: "\(name) is not installed (PATH has no \(name)); see scripts/setup.sh")
     }
 
-    /// Runs a program to completion and captures its output.
+    /// Runs a program to completion and captures its output. A program still running after `limitSeconds` is
+    /// killed (SIGKILL) and reported with status −9 and a line saying so, so that a hung client fails its test
+    /// instead of hanging the suite.
     static func run(
-        _ executable: URL, _ arguments: [String], environment: [String: String] = [:], directory: URL? = nil
+        _ executable: URL, _ arguments: [String], environment: [String: String] = [:], directory: URL? = nil,
+        limitSeconds: Int = 300
     ) throws -> Result {
         let process = Process()
         process.executableURL = executable
@@ -69,13 +72,24 @@ enum TestProcesses {
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
         try process.run()
+        let deadline = ContinuousClock.now + .seconds(limitSeconds)
+        var killed = false
+        while process.isRunning {
+            if ContinuousClock.now >= deadline {
+                kill(process.processIdentifier, SIGKILL)
+                killed = true
+                break
+            }
+            usleep(10_000)
+        }
         process.waitUntilExit()
         try out.close()
         try err.close()
+        let errorOutput = (try? String(contentsOf: errURL, encoding: .utf8)) ?? ""
         return Result(
-            status: process.terminationStatus,
+            status: killed ? -9 : process.terminationStatus,
             output: (try? String(contentsOf: outURL, encoding: .utf8)) ?? "",
-            errorOutput: (try? String(contentsOf: errURL, encoding: .utf8)) ?? "")
+            errorOutput: errorOutput + (killed ? "\n(test: \(executable.lastPathComponent) killed after \(limitSeconds) s)\n" : ""))
     }
 
     static func temporaryDirectory(prefix: String) throws -> URL {

@@ -152,6 +152,14 @@ public final class CoreServer: Sendable {
     public func start() throws(StartError) -> (service: Int, peer: Int?) {
         let service = configuration.service
         let servicePort: Int
+        if let problem = ListenProbe.problem(host: service.listenAddress, port: service.listenPort) {
+            throw .listen(endpoint: "service", address: "\(service.listenAddress):\(service.listenPort)", status: GRPCStatus(.unavailable, problem))
+        }
+        if let threshold = configuration.threshold,
+           let problem = ListenProbe.problem(host: threshold.peerListenAddress, port: threshold.peerListenPort) {
+            throw .listen(endpoint: "threshold peer service", address: "\(threshold.peerListenAddress):\(threshold.peerListenPort)",
+                          status: GRPCStatus(.unavailable, problem))
+        }
         do {
             servicePort = try publicServer.start()
         } catch {

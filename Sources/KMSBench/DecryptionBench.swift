@@ -1,0 +1,158 @@
+import Algebra
+import Engine
+import FHEKeys
+import Foundation
+import GRPCCore
+import KMSAPI
+import MPCProtocols
+import SwiftProtobuf
+
+/// `kms-bench decrypt [--params default|test] [--parties N] [--threshold T] [--samples S] [--in-flight 1,16,64]`:
+/// public decryption of euint64 ciphertexts on real kms-server processes over mutual TLS (LocalCluster), with a
+/// key set from InsecureKeyGen (the decryption does not depend on how the key was made). Latency: PublicDecryptSync
+/// sent to every core at once, until every core answered, one request at a time (p50, p99). Throughput: that many
+/// requests in flight. Every answer is checked against the encrypted value. Each request preprocesses its own bits
+/// and triples (no background pool yet), so the figures include preprocessing.
+enum DecryptionBench {
+    struct Failure: Error, CustomStringConvertible { var description: String }
+
+    static func run(arguments: [String]) async throws {
+        if arguments.contains("--help") {
+            print("usage: kms-bench decrypt [--params default (default)|test] [--parties N (4)] [--threshold T (1)] "
+                + "[--samples S (30)] [--in-flight LIST (1,16,64)]")
+            return
+        }
+        func option(_ name: String, _ fallback: String) -> String {
+            guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count else { return fallback }
+            return arguments[index + 1]
+        }
+        let params: Kms_V1_FheParameterSet = option("--params", "default") == "test" ? .test : .default
+        let parameters: FHEParameters = params == .test ? .insecureTest : .production
+        let parties = Int(option("--parties", "4")) ?? 4, threshold = Int(option("--threshold", "1")) ?? 1
+        let samples = max(2, Int(option("--samples", "30")) ?? 30)
+        let levels = option("--in-flight", "1,16,64").split(separator: ",").compactMap { Int($0) }.filter { $0 > 0 }
+        let cluster = try await LocalCluster.start(parties: parties, threshold: threshold)
+        defer { cluster.stop() }
+        print("decrypt: \(parties) kms-server processes, t = \(threshold), parameters \(parameters.name), mutual TLS on loopback, "
+            + "\(ProcessInfo.processInfo.activeProcessorCount) cores")
+
+        let clock = ContinuousClock()
+        var start = clock.now
+        let keyID = try await insecureKeySet(cluster, params: params)
+        print(String(format: "InsecureKeyGen: %.1f s", KeyGenBench.seconds(clock.now - start)))
+        let publicKey = try CompactPublicKey(serialized: try await publicObject(cluster, keyID: keyID, type: "PublicKey"))
+        let keySwitching = try ServerKey.keySwitchingKey(fromSerialized: try await publicObject(cluster, keyID: keyID, type: "ServerKey"))
+        var random = SecureRandom()
+        let inputs = (0..<8).map { _ -> (value: RadixValue, bytes: [UInt8]) in
+            let value = RadixValue.random(bits: 64, using: &random)
+            return (value, publicKey.encrypt(value, as: .uint64, keySwitchingKey: keySwitching, using: &random).serialized(parameters: parameters))
+        }
+
+        let plan = try ThresholdDecryptionPlan(parameters: parameters, partyCount: parties, threshold: threshold)
+        let blocks = FheType.uint64.blockCount
+        print("per euint64 (\(blocks) blocks, k = \(plan.switchBits)): \(blocks * plan.bitsPerBlock) shared bits, "
+            + "\(blocks * plan.preprocessingTriplesPerBlock) triples (incl. those the bits consume), \(plan.publicDecryptionRounds) online rounds")
+
+        // Latency, one request at a time.
+        let bytesBefore = try await KeyGenBench.bytesSent(cluster)
+        var latencies: [Double] = []
+        for index in 0..<samples {
+            let input = inputs[index % inputs.count]
+            start = clock.now
+            try await decrypt(cluster, keyID: keyID, input: input)
+            latencies.append(KeyGenBench.seconds(clock.now - start) * 1000)
+        }
+        let bytesAfter = try await KeyGenBench.bytesSent(cluster)
+        latencies.sort()
+        print(String(format: "latency (%d sequential euint64): p50 %.1f ms, p99 %.1f ms, min %.1f ms", samples,
+                     percentile(latencies, 0.5), percentile(latencies, 0.99), latencies[0]))
+        let perRequest = zip(bytesAfter, bytesBefore).map { Double($0 - $1) / Double(samples) / 1024 }
+        print("bytes sent per euint64 by each core: " + perRequest.map { String(format: "%.1f KiB", $0) }.joined(separator: ", "))
+
+        // Throughput with requests in flight.
+        for level in levels {
+            let total = max(2 * level, 32)
+            start = clock.now
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                let next = Counter()
+                for _ in 0..<level {
+                    group.addTask {
+                        while let index = next.take(below: total) {
+                            try await decrypt(cluster, keyID: keyID, input: inputs[index % inputs.count])
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let elapsed = KeyGenBench.seconds(clock.now - start)
+            print(String(format: "throughput, %3d in flight: %d euint64 in %.2f s = %.1f decryptions/s", level, total, elapsed,
+                         Double(total) / elapsed))
+        }
+        for party in 0..<parties {
+            print(String(format: "core %d: peak RSS %.0f MiB", party + 1, Double(KeyGenBench.peakResidentKiB(cluster.processes[party])) / 1024))
+        }
+    }
+
+    final class Counter: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value = 0
+        func take(below limit: Int) -> Int? {
+            lock.lock()
+            defer { lock.unlock() }
+            guard value < limit else { return nil }
+            value += 1
+            return value - 1
+        }
+    }
+
+    static func percentile(_ sorted: [Double], _ fraction: Double) -> Double {
+        sorted[min(sorted.count - 1, Int((Double(sorted.count - 1) * fraction).rounded()))]
+    }
+
+    static func newID() -> String { (0..<32).map { _ in String(format: "%02x", UInt8.random(in: .min ... .max)) }.joined() }
+
+    static func insecureKeySet(_ cluster: LocalCluster, params: Kms_V1_FheParameterSet) async throws -> String {
+        let keyID = newID()
+        var request = Kms_V1_KeyGenRequest()
+        request.requestID.requestID = keyID
+        request.params = params
+        let keyGen = request
+        try await KeyGenBench.everyCore(cluster) { channel in
+            let _: Kms_V1_Empty = try await cluster.call(channel, InsecureCoreServiceMethod.insecureKeyGen.path, keyGen)
+        }
+        try await KeyGenBench.waitAll(cluster, InsecureCoreServiceMethod.getInsecureKeyGenResult.path, keyID, as: Kms_V1_KeyGenResult.self)
+        return keyID
+    }
+
+    static func publicObject(_ cluster: LocalCluster, keyID: String, type: String) async throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        var request = Kms_V1_PublicObjectRequest()
+        request.keyID.requestID = keyID
+        request.objectType = type
+        while true {
+            request.offset = UInt64(bytes.count)
+            let chunk: Kms_V1_PublicObjectChunk = try await cluster.call(cluster.channels[0], CoreServiceMethod.getPublicObject.path, request)
+            bytes += chunk.data
+            if bytes.count >= chunk.totalSize || chunk.data.isEmpty { return bytes }
+        }
+    }
+
+    /// PublicDecryptSync on every core at once; every answer must hold the value.
+    static func decrypt(_ cluster: LocalCluster, keyID: String, input: (value: RadixValue, bytes: [UInt8])) async throws {
+        var request = Kms_V1_PublicDecryptionRequest()
+        request.requestID.requestID = newID()
+        request.keyID.requestID = keyID
+        var ciphertext = Kms_V1_TypedCiphertext()
+        ciphertext.ciphertext = Data(input.bytes)
+        ciphertext.fheType = .uint64
+        request.ciphertexts = [ciphertext]
+        let sent = request
+        try await KeyGenBench.everyCore(cluster) { channel in
+            let answer: Kms_V1_PublicDecryptionResponse = try await cluster.call(
+                channel, CoreServiceMethod.publicDecryptSync.path, sent, timeout: .seconds(120))
+            guard let plaintext = answer.payload.plaintexts.first,
+                  try RadixValue(littleEndianBytes: Array(plaintext.bytes)) == input.value
+            else { throw Failure(description: "a core answered a wrong plaintext") }
+        }
+    }
+}
