@@ -29,7 +29,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
-        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
@@ -47,9 +47,13 @@ let package = Package(
         .target(name: "MPCProtocols", dependencies: ["Algebra", "FHEKeys", "SecureMemory"]),
         // The fault-injecting in-memory network: for tests and in-process benchmarks only, never for the server.
         .target(name: "MPCTestSupport", dependencies: ["Algebra", "MPCProtocols"]),
-        // Each core's secp256k1 operator key and EIP-712 signatures (libsecp256k1 from Debian; docs/SIGNATURES.md).
+        // Each core's secp256k1 operator key and EIP-712 signatures (libsecp256k1 from Debian; docs/SIGNATURES.md), and
+        // the HPKE (X-Wing) encryption of user-decryption shares (swift-crypto 4.5).
         .target(name: "CSecp256k1", linkerSettings: [.linkedLibrary("secp256k1")]),
-        .target(name: "Signatures", dependencies: ["CSecp256k1", "Algebra", "SecureMemory"]),
+        .target(
+            name: "Signatures",
+            dependencies: ["CSecp256k1", "Algebra", "SecureMemory", .product(name: "Crypto", package: "swift-crypto")]
+        ),
 
         // MARK: Storage
         .target(name: "CArgon2", linkerSettings: [.linkedLibrary("argon2")]),
@@ -97,6 +101,7 @@ let package = Package(
             name: "CoreClient",
             dependencies: [
                 "KMSAPI", "GRPCCore", "Algebra", "FHEKeys", "MPCProtocols", "Signatures",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
@@ -127,7 +132,10 @@ let package = Package(
         .testTarget(name: "FHEKeysTests", dependencies: ["FHEKeys", "Algebra", "CGoldilocks"]),
         .testTarget(name: "VaultTests", dependencies: ["Vault", "VaultCrashWriter", "SecureMemory"]),
         .testTarget(name: "SecureMemoryTests", dependencies: ["SecureMemory"]),
-        .testTarget(name: "SignaturesTests", dependencies: ["Signatures", "Algebra", "SecureMemory"]),
+        .testTarget(
+            name: "SignaturesTests",
+            dependencies: ["Signatures", "Algebra", "SecureMemory", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .testTarget(name: "GRPCCoreTests", dependencies: ["GRPCCore"]),
         // The service tests run the kms-server, kms-core-client and kms-gen-tls-certs binaries; depending on the
         // executables makes `swift build --build-tests` build them next to the test bundle.

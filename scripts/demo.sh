@@ -4,7 +4,8 @@
 # every core for its health over mTLS with kms-core-client, then generates a key set across the four cores
 # (KeyGenPreproc + KeyGen with the INSECURE test parameters, so that it takes seconds), fetches it (accepted only
 # when t + 1 cores signed the same digests), encrypts a value with it and decrypts it publicly across the cores
-# (accepted only when t + 1 cores signed the same plaintext). User decryption is not built yet.
+# (accepted only when t + 1 cores signed the same plaintext), then decrypts it for one user (each core's share
+# encrypted to the user's X-Wing key, put together by the client from 2t + 1 signed answers).
 # Stop the cluster with scripts/stop-cluster.sh.
 set -euo pipefail
 
@@ -18,8 +19,9 @@ sudo), swift build, scripts/start-cluster.sh (4 cores on 127.0.0.1, public ports
 21101-21104), a health check of every core, KeyGenPreproc + KeyGen with the INSECURE test parameters,
 fetch-keys (accepted only when t + 1 cores signed the same digests), the encryption of 42 as a FheUint8 and
 its public threshold decryption (accepted only when t + 1 cores signed the same plaintext, each signature
-checked against the core's address). User decryption is not built yet. The cluster keeps running; stop it
-with scripts/stop-cluster.sh.
+checked against the core's address), and its user decryption for the address 0x…b0 (each core's share signed
+and encrypted to an X-Wing key kept in <run dir>/keys/user.key, decoded by the client from 2t + 1 answers).
+Both results must be 42, or the demo fails. The cluster keeps running; stop it with scripts/stop-cluster.sh.
 
 Environment:
   KMS_RUN_DIR   run directory (default .build/kms-cluster): certificates, client.toml, data, vault keys and
@@ -66,6 +68,17 @@ key_id="$("${client[@]}" keygen --params test --preproc-id "$preproc_id" --json 
 echo "demo: encrypting 42 as a FheUint8 with the cluster's public key:"
 "${client[@]}" encrypt --key-id "$key_id" --keys-dir "$keys" --type uint8 --value 42 --out "$keys/42.ct"
 echo "demo: public threshold decryption of that ciphertext:"
-"${client[@]}" decrypt --key-id "$key_id" --ciphertext "$keys/42.ct"
+public_result="$("${client[@]}" decrypt --key-id "$key_id" --ciphertext "$keys/42.ct")"
+echo "$public_result"
+echo "demo: user decryption of that ciphertext for 0x00000000000000000000000000000000000000b0:"
+user_result="$("${client[@]}" user-decrypt --key-id "$key_id" --ciphertext "$keys/42.ct" \
+  --address 0x00000000000000000000000000000000000000b0 --user-key "$keys/user.key")"
+echo "$user_result"
+for result in "$public_result" "$user_result"; do
+  if [ "$(echo "$result" | head -1)" != "uint8 42" ]; then
+    echo "demo: FAILED: decrypted '$(echo "$result" | head -1)', expected 'uint8 42'" >&2
+    exit 1
+  fi
+done
 echo
 echo "demo: done in $(( SECONDS - started )) s; the cluster keeps running; stop it with scripts/stop-cluster.sh"

@@ -20,7 +20,7 @@ fi
 
 # Python oracles and servers (module name = package to install).
 declare -A py=( [grpc]=grpcio [grpc_tools]=grpcio-tools [grpc_health]=grpcio-health-checking
-                [galois]=galois [eth_account]=eth-account [eth_abi]=eth-abi [cbor2]=cbor2 [Crypto.Hash.TurboSHAKE128]=pycryptodome [boto3]=boto3 [moto]="moto[server]" [flask_cors]="moto[server]" )
+                [galois]=galois [eth_account]=eth-account [eth_abi]=eth-abi [cbor2]=cbor2 [Crypto.Hash.TurboSHAKE128]=pycryptodome [boto3]=boto3 [kyber_py]=kyber-py [yaml]=pyyaml [cryptography]=cryptography [moto]="moto[server]" [flask_cors]="moto[server]" )
 need=()
 for mod in "${!py[@]}"; do
   python3 -c "import $mod" >/dev/null 2>&1 || need+=("${py[$mod]}")

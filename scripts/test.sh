@@ -40,7 +40,7 @@ stamp "built"
 # their deadlines. Every directory under Tests/ is a module, so none is left out.
 # The suites that start whole clusters of kms-server processes (4 to 7 cores each) run on their own after the
 # rest of their module, so that they do not starve the module's other server tests of CPU.
-cluster_suites="ThresholdClusterTests|PeerFloodTests|ThresholdKeyGenTests|ThresholdDecryptionClusterTests"
+cluster_suites="ThresholdClusterTests|PeerFloodTests|ThresholdKeyGenTests|ThresholdDecryptionClusterTests|ThresholdUserDecryptionClusterTests"
 # A hung test must fail its step with a clear line instead of eating CI's whole budget: each step has a deadline
 # (minutes, KMS_TEST_STEP_MINUTES), after which the step and the servers it started are killed.
 step_minutes="${KMS_TEST_STEP_MINUTES:-20}"
@@ -66,6 +66,10 @@ done
 for suite in ${cluster_suites//|/ }; do
   run_step "CoreServiceTests.$suite (multi-process)" swift test --skip-build --filter "^CoreServiceTests\.${suite}"
 done
+# The testnet launcher (scripts/testnet.sh) with the binaries just built, and the docker compose description
+# checked against it (no Docker engine runs here).
+run_step "testnet launcher" env KMS_BIN_DIR="$(swift build --show-bin-path)" bash tests/testnet_launcher_test.sh
+run_step "testnet descriptions" python3 tests/python/check_testnet_descriptions.py
 if [ ${#failed[@]} -gt 0 ]; then
   echo "test: failing modules: ${failed[*]}" >&2
   exit 1

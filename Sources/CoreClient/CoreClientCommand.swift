@@ -15,7 +15,7 @@ struct CoreClientCommand: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             HealthCommand.self, PreprocCommand.self, KeyGenCommand.self, InsecureKeyGenCommand.self, FetchKeysCommand.self,
-            EncryptCommand.self, DecryptCommand.self,
+            EncryptCommand.self, DecryptCommand.self, UserDecryptCommand.self,
         ]
     )
 

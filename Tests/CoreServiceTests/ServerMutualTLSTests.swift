@@ -76,12 +76,18 @@ import Testing
         #expect([.notFound, .failedPrecondition].contains(unknownKey.code), "\(unknownKey)")
         #expect(unknownKey.message.contains("key"), "\(unknownKey)")
         // An RPC whose engine is not built says so honestly.
+        var crsGen = Kms_V1_CrsGenRequest()
+        crsGen.requestID = id(Self.validId)
+        let unimplemented = await TestCalls.statusCode(channel, CoreServiceMethod.crsGen.path, crsGen)
+        #expect(unimplemented.code == .unimplemented, "\(unimplemented)")
+        #expect(unimplemented.message.contains("CrsGen"))
+        // A user decryption names its first bad field.
         var userDecrypt = Kms_V1_UserDecryptionRequest()
         userDecrypt.requestID = id(Self.validId)
         userDecrypt.keyID = id(Self.validId)
-        let unimplemented = await TestCalls.statusCode(channel, CoreServiceMethod.userDecrypt.path, userDecrypt)
-        #expect(unimplemented.code == .unimplemented, "\(unimplemented)")
-        #expect(unimplemented.message.contains("UserDecrypt"))
+        userDecrypt.clientAddress = "not an address"
+        let badAddress = await TestCalls.statusCode(channel, CoreServiceMethod.userDecrypt.path, userDecrypt)
+        #expect(badAddress.code == .invalidArgument && badAddress.message.contains("client_address"), "\(badAddress)")
         // Bytes that are not the request message at all.
         let garbage = try await {
             do { _ = try await channel.unary(method: CoreServiceMethod.keyGen.path, request: [0xFF, 0xFF, 0xFF], timeout: .seconds(10)); return GRPCStatus(.ok) }

@@ -85,7 +85,7 @@ public struct CoreConfiguration: Sendable, Equatable {
     /// `[test_misbehaviour]`: makes this core misbehave in the MPC protocols; accepted only together with
     /// `service.enable_insecure_service = true` (insecure test mode).
     public struct TestMisbehaviour: Sendable, Equatable {
-        /// garbage, silent, delay or equivocate.
+        /// garbage, silent, delay, equivocate or wrong-user-shares (`Misbehaviour`).
         public var mode: String
         public var delayMilliseconds: Int
     }

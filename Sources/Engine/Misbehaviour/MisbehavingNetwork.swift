@@ -13,6 +13,9 @@ public enum Misbehaviour: String, Sendable, CaseIterable {
     case delay
     /// Even-numbered parties get a different, well-formed message (every field word + 1).
     case equivocate
+    /// Honest in the MPC protocols, but every share it returns to a user decryption is off by one (well
+    /// signed and encrypted): the user must decode around it and name the core.
+    case wrongUserShares = "wrong-user-shares"
 }
 
 /// Wraps the honest network of a core and applies its configured misbehaviour to everything it sends.
@@ -34,6 +37,8 @@ public struct MisbehavingNetwork: Network {
         switch behaviour {
         case .silent:
             return
+        case .wrongUserShares:
+            try await base.send(payload, to: party, session: session, round: round)
         case .garbage:
             var random = SecureRandom()
             try await base.send(random.bytes(count: payload.count), to: party, session: session, round: round)

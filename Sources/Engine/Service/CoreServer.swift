@@ -104,15 +104,16 @@ public final class CoreServer: Sendable {
             mode: engine.map { .threshold($0) } ?? .centralized, vault: vault, signer: signer,
             limiter: RateLimiter(settings: configuration.rateLimiter), logger: logger)
         await keyGeneration.load()
-        let publicDecryption = PublicDecryptionService(
+        let decryption = DecryptionService(
             mode: engine.map { .threshold($0) } ?? .centralized, store: keyGeneration.store, signer: signer,
-            limiter: keyGeneration.limiter, settings: configuration.decryption, logger: logger)
+            limiter: keyGeneration.limiter, settings: configuration.decryption,
+            wrongUserShares: configuration.testMisbehaviour?.mode == Misbehaviour.wrongUserShares.rawValue, logger: logger)
 
         var serviceNames: Set<String> = [CoreServiceMethod.serviceName]
         publicServer.register(CoreServiceEndpointRoutes(
             configuration: configuration,
             inventory: KeyMaterialInventory(dataDirectory: configuration.storage.dataDirectory),
-            prober: prober, engine: engine, keyGeneration: keyGeneration, publicDecryption: publicDecryption, logger: logger
+            prober: prober, engine: engine, keyGeneration: keyGeneration, decryption: decryption, logger: logger
         ).routes())
         if service.enableInsecureService {
             serviceNames.insert(InsecureCoreServiceMethod.serviceName)

@@ -11,17 +11,14 @@ struct CoreServiceEndpointRoutes: Sendable {
     let prober: PeerHealthProber?
     let engine: ThresholdEngine?
     let keyGeneration: KeyGenerationService
-    let publicDecryption: PublicDecryptionService
+    let decryption: DecryptionService
     let logger: Logger
 
     typealias Check = RequestIdentifierChecks
 
     func routes() -> [UnaryRoute] {
         MpcRoutes(engine: engine, logger: logger).routes() + KeyGenRoutes(service: keyGeneration, logger: logger).routes()
-            + DecryptionRoutes(publicDecryption: publicDecryption, logger: logger).routes() + [
-            notBuilt(.userDecrypt, validatingUserDecryption),
-            notBuilt(.getUserDecryptionResult, validatingRequestId),
-            notBuilt(.userDecryptSync, validatingUserDecryption),
+            + DecryptionRoutes(decryption: decryption, logger: logger).routes() + [
             notBuilt(.crsGen) { (request: Kms_V1_CrsGenRequest) throws(EngineError) in
                 try Check.required(request.requestID, present: request.hasRequestID, field: "request_id")
                 try Check.optional(request.contextID, present: request.hasContextID, field: "context_id")
@@ -89,13 +86,6 @@ struct CoreServiceEndpointRoutes: Sendable {
 
     private func validatingRequestId(_ request: Kms_V1_RequestId) throws(EngineError) {
         _ = try RequestIdentifier(validating: request.requestID, field: "request_id")
-    }
-
-    private func validatingUserDecryption(_ request: Kms_V1_UserDecryptionRequest) throws(EngineError) {
-        try Check.required(request.requestID, present: request.hasRequestID, field: "request_id")
-        try Check.required(request.keyID, present: request.hasKeyID, field: "key_id")
-        try Check.optional(request.contextID, present: request.hasContextID, field: "context_id")
-        try Check.optional(request.epochID, present: request.hasEpochID, field: "epoch_id")
     }
 
     private func notBuilt<Request: SwiftProtobuf.Message>(

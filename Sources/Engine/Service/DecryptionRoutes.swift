@@ -2,23 +2,33 @@ import KMSAPI
 import Logging
 import SwiftProtobuf
 
-/// The public-decryption RPCs of kms.v1.CoreServiceEndpoint (PublicDecrypt, GetPublicDecryptionResult,
-/// PublicDecryptSync) on `PublicDecryptionService`.
+/// The decryption RPCs of kms.v1.CoreServiceEndpoint (PublicDecrypt, GetPublicDecryptionResult, PublicDecryptSync,
+/// UserDecrypt, GetUserDecryptionResult, UserDecryptSync) on `DecryptionService`.
 struct DecryptionRoutes: Sendable {
-    let publicDecryption: PublicDecryptionService
+    let decryption: DecryptionService
     let logger: Logger
 
     func routes() -> [UnaryRoute] {
         [
             route(CoreServiceMethod.publicDecrypt) { (request: Kms_V1_PublicDecryptionRequest) -> Kms_V1_Empty in
-                try await publicDecryption.start(request)
+                try await decryption.startPublic(request)
                 return Kms_V1_Empty()
             },
             route(CoreServiceMethod.getPublicDecryptionResult) { (request: Kms_V1_RequestId) -> Kms_V1_PublicDecryptionResponse in
-                try await publicDecryption.result(try RequestIdentifier(validating: request.requestID, field: "request_id"))
+                try await decryption.publicResult(try RequestIdentifier(validating: request.requestID, field: "request_id"))
             },
             route(CoreServiceMethod.publicDecryptSync) { (request: Kms_V1_PublicDecryptionRequest) -> Kms_V1_PublicDecryptionResponse in
-                try await publicDecryption.decryptNow(request)
+                try await decryption.publicDecryptNow(request)
+            },
+            route(CoreServiceMethod.userDecrypt) { (request: Kms_V1_UserDecryptionRequest) -> Kms_V1_Empty in
+                try await decryption.startUser(request)
+                return Kms_V1_Empty()
+            },
+            route(CoreServiceMethod.getUserDecryptionResult) { (request: Kms_V1_RequestId) -> Kms_V1_UserDecryptionResponse in
+                try await decryption.userResult(try RequestIdentifier(validating: request.requestID, field: "request_id"))
+            },
+            route(CoreServiceMethod.userDecryptSync) { (request: Kms_V1_UserDecryptionRequest) -> Kms_V1_UserDecryptionResponse in
+                try await decryption.userDecryptNow(request)
             },
         ]
     }
