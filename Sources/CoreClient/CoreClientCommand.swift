@@ -9,13 +9,14 @@ struct CoreClientCommand: AsyncParsableCommand {
         discussion: """
             Key generation: preproc, keygen (threshold cores consume a preprocessing), insecure-keygen (tests),
             fetch-keys (accepts a key set only when t + 1 cores signed the same digests), encrypt.
-            Decryption: decrypt (public; accepts plaintexts that t + 1 cores signed). Operations: health.
-            User decryption is not in this client yet.
+            Decryption: decrypt (public; accepts plaintexts that t + 1 cores signed), user-decrypt (each core's share
+            encrypted to the user's X-Wing key, put together here from 2t + 1 answers). Operations: health,
+            audit verify (checks a core's audit log file offline; needs no --config).
             """,
         version: "0.1.0",
         subcommands: [
             HealthCommand.self, PreprocCommand.self, KeyGenCommand.self, InsecureKeyGenCommand.self, FetchKeysCommand.self,
-            EncryptCommand.self, DecryptCommand.self, UserDecryptCommand.self,
+            EncryptCommand.self, DecryptCommand.self, UserDecryptCommand.self, AuditCommand.self,
         ]
     )
 
@@ -31,8 +32,8 @@ struct CoreClientCommand: AsyncParsableCommand {
 
 /// Options every subcommand takes.
 struct ClientOptions: ParsableArguments {
-    @Option(name: .long, help: "Client TOML configuration: [[cores]] (party_id, address) and [tls] (ca_cert, cert, key).")
-    var config: String
+    @Option(name: .long, help: "Client TOML configuration: [[cores]] (party_id, address) and [tls] (ca_cert, cert, key). Required by every command that talks to the cores.")
+    var config: String?
 
     @Option(name: .long, help: "Per-call timeout in seconds.")
     var timeout: Int = 5

@@ -38,8 +38,12 @@ func loadConfiguration(_ options: ClientOptions) throws -> ClientConfiguration {
         printError("--timeout: must be at least 1 second")
         throw ExitCode(2)
     }
+    guard let path = options.config else {
+        printError("--config: missing (the client TOML configuration naming the cores)")
+        throw ExitCode(2)
+    }
     do {
-        return try ClientConfiguration.load(path: options.config)
+        return try ClientConfiguration.load(path: path)
     } catch {
         printError("\(error)")
         throw ExitCode(2)

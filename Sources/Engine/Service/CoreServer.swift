@@ -12,6 +12,7 @@ public final class CoreServer: Sendable {
         case configuration(ConfigurationError)
         case dataDirectory(DataDirectoryLock.LockError)
         case vault(String)
+        case audit(String)
         case listen(endpoint: String, address: String, status: GRPCStatus)
 
         public var description: String {
@@ -19,6 +20,7 @@ public final class CoreServer: Sendable {
             case .configuration(let error): error.description
             case .dataDirectory(let error): error.description
             case .vault(let reason): "cannot open the vault: \(reason)"
+            case .audit(let reason): "cannot open the audit log: \(reason)"
             case .listen(let endpoint, let address, let status):
                 "cannot listen on \(address) (\(endpoint)): \(status.message.isEmpty ? "\(status.code)" : status.message)"
             }
@@ -109,16 +111,27 @@ public final class CoreServer: Sendable {
             limiter: keyGeneration.limiter, settings: configuration.decryption,
             wrongUserShares: configuration.testMisbehaviour?.mode == Misbehaviour.wrongUserShares.rawValue, logger: logger)
 
+        // Every call on the public endpoint (the health service's probes aside) goes to the audit log first.
+        let audit: AuditLog
+        do {
+            audit = try AuditLog(
+                dataDirectory: configuration.storage.dataDirectory, signer: signer.key, keyIsPersistent: vault != nil, logger: logger)
+        } catch {
+            throw .audit("\(error)")
+        }
+        func audited(_ routes: [UnaryRoute]) -> [UnaryRoute] {
+            routes.map { $0.audited(by: audit, name: String($0.path.split(separator: "/").last ?? "")) }
+        }
         var serviceNames: Set<String> = [CoreServiceMethod.serviceName]
-        publicServer.register(CoreServiceEndpointRoutes(
+        publicServer.register(audited(CoreServiceEndpointRoutes(
             configuration: configuration,
             inventory: KeyMaterialInventory(dataDirectory: configuration.storage.dataDirectory),
             prober: prober, engine: engine, keyGeneration: keyGeneration, decryption: decryption, logger: logger
-        ).routes())
+        ).routes()))
         if service.enableInsecureService {
             serviceNames.insert(InsecureCoreServiceMethod.serviceName)
-            publicServer.register(InsecureServiceRoutes(engine: engine, logger: logger).routes())
-            publicServer.register(KeyGenRoutes(service: keyGeneration, logger: logger).insecureRoutes())
+            publicServer.register(audited(InsecureServiceRoutes(engine: engine, logger: logger).routes()))
+            publicServer.register(audited(KeyGenRoutes(service: keyGeneration, logger: logger).insecureRoutes()))
         }
         publicServer.register(HealthServiceRoutes(serviceNames: serviceNames, state: servingState, logger: logger).routes())
     }
