@@ -143,7 +143,8 @@ let package = Package(
             name: "CoreServiceTests",
             dependencies: [
                 "Engine", "GRPCCore", "KMSAPI", "MPCProtocols", "SecureMemory", "CertGen", "CoreService", "CoreClient",
-                "FHEKeys", "Vault", "Signatures",
+                "FHEKeys", "Vault", "Signatures", "Algebra",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
