@@ -43,6 +43,7 @@ struct KMSServerCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "kms-server")
+        KMSMetrics.bootstrap()
 
         let signals = SignalWaiter(signals: [SIGTERM, SIGINT])
         let server: CoreServer

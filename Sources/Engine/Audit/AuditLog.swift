@@ -131,17 +131,20 @@ actor AuditLog {
 }
 
 extension UnaryRoute {
-    /// This route with every call recorded in `log` before its answer leaves.
+    /// This route with every call recorded in `log` before its answer leaves, and counted and timed in the metrics.
     func audited(by log: AuditLog, name: String) -> UnaryRoute {
         let handler = self.handler
         return UnaryRoute(path: path) { bytes, context in
             let caller = context.peer.commonName ?? context.peer.address
+            let started = ContinuousClock.now
             do {
                 let response = try await handler(bytes, context)
                 await log.record(method: name, caller: caller, request: bytes, status: "OK", result: response)
+                KMSMetrics.recordCall(method: name, status: "OK", duration: ContinuousClock.now - started)
                 return response
             } catch let status as GRPCStatus {
                 await log.record(method: name, caller: caller, request: bytes, status: "\(status.code)", result: Array(status.message.utf8))
+                KMSMetrics.recordCall(method: name, status: "\(status.code)", duration: ContinuousClock.now - started)
                 throw status
             }
         }

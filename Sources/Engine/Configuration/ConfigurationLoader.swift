@@ -74,6 +74,13 @@ public enum ConfigurationLoader {
         if var storageReader = try reader.table("public_storage") { publicStorage = try readPublicStorage(&storageReader) }
         var decryption = CoreConfiguration.Decryption()
         if var decryptionReader = try reader.table("decryption") { decryption = try readDecryption(&decryptionReader) }
+        var metrics: CoreConfiguration.Metrics?
+        if var metricsReader = try reader.table("metrics") {
+            metrics = CoreConfiguration.Metrics(
+                listenAddress: try metricsReader.string("listen_address") ?? "127.0.0.1",
+                listenPort: try metricsReader.integer("listen_port", in: 0...65535) ?? 9646)
+            try metricsReader.rejectUnknownKeys()
+        }
         var rateLimiter = RateLimiter.Settings()
         if var limiterReader = try reader.table("rate_limiter") { rateLimiter = try readRateLimiter(&limiterReader) }
         if threshold != nil, tls == nil {
@@ -90,6 +97,7 @@ public enum ConfigurationLoader {
         configuration.rateLimiter = rateLimiter
         configuration.publicStorage = publicStorage
         configuration.decryption = decryption
+        configuration.metrics = metrics
         return configuration
     }
 

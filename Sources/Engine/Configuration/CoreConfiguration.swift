@@ -102,6 +102,12 @@ public struct CoreConfiguration: Sendable, Equatable {
     }
 
     /// `[decryption]`: limits of PublicDecrypt / UserDecrypt.
+    /// `[metrics]`: where the Prometheus text endpoint listens (plain HTTP: keep it on loopback or a private network).
+    public struct Metrics: Sendable, Equatable {
+        public var listenAddress = "127.0.0.1"
+        public var listenPort: Int
+    }
+
     public struct Decryption: Sendable, Equatable {
         /// Ciphertexts in one request (`batch_limit`).
         public var batchLimit = 64
@@ -124,6 +130,8 @@ public struct CoreConfiguration: Sendable, Equatable {
     public var rateLimiter = RateLimiter.Settings()
     public var publicStorage: PublicStorage? = nil
     public var decryption = Decryption()
+    /// `[metrics]`: the Prometheus endpoint (GET /metrics over plain HTTP); nil = no endpoint.
+    public var metrics: Metrics?
 
     public var deploymentType: String { threshold == nil ? "centralized" : "threshold" }
 }

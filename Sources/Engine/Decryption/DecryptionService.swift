@@ -116,6 +116,8 @@ actor DecryptionService {
         // The closure's copy of the shares is released when `run` returns, so that `share.wipe()` clears the
         // only remaining buffer in place.
         let secretShares = share.smallKey
+        let started = ContinuousClock.now
+        defer { KMSMetrics.recordDecryptionSession(kind: user ? "user" : "public", duration: ContinuousClock.now - started) }
         return try await ComputeExecutor.shared.run {
             var random = SecureRandom()
             var material = try await DecryptionMaterial.generate(

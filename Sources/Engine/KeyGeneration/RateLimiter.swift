@@ -52,6 +52,7 @@ public final class RateLimiter: Sendable {
         }
         guard admitted else {
             refusals.add(1, ordering: .relaxed)
+            KMSMetrics.recordRateLimiterRefusal(kind: kind.rawValue)
             throw .resourceExhausted("rate limit: \(kind.rawValue) costs \(Int(cost)) tokens; the bucket refills \(settings.refillPerSecond) per second")
         }
     }

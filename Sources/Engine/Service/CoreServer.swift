@@ -2,6 +2,7 @@ import Foundation
 import GRPCCore
 import KMSAPI
 import Logging
+import Synchronization
 import Vault
 
 /// One running core: takes the data-directory lock, serves the public endpoint (health, CoreServiceEndpoint,
@@ -38,6 +39,9 @@ public final class CoreServer: Sendable {
     /// leaves the health prober's channels in reconnect backoff.
     private let bootstrapProber: PeerHealthProber?
     private let engine: ThresholdEngine?
+    /// `[metrics]`: made by `start()`; the refresher reads the engine's figures into gauges.
+    private let metricsEndpoint = Mutex<MetricsEndpoint?>(nil)
+    private let refreshMetrics: @Sendable () async -> Void
 
     public init(configuration: CoreConfiguration, logger: Logger) async throws(StartError) {
         self.configuration = configuration
@@ -111,6 +115,11 @@ public final class CoreServer: Sendable {
             limiter: keyGeneration.limiter, settings: configuration.decryption,
             wrongUserShares: configuration.testMisbehaviour?.mode == Misbehaviour.wrongUserShares.rawValue, logger: logger)
 
+        refreshMetrics = { [engine] in
+            KMSMetrics.setGauge("kms_keys_held", await keyGeneration.store?.records.count ?? 0)
+            KMSMetrics.setGauge("kms_mpc_bytes_sent", await engine?.epochs.bytesSent() ?? 0)
+            KMSMetrics.setGauge("kms_rate_limiter_refusals", keyGeneration.limiter.refusedCount)
+        }
         // Every call on the public endpoint (the health service's probes aside) goes to the audit log first.
         let audit: AuditLog
         do {
@@ -179,6 +188,17 @@ public final class CoreServer: Sendable {
         } catch {
             throw .listen(endpoint: "service", address: "\(service.listenAddress):\(service.listenPort)", status: StatusMapping.status(for: error))
         }
+        if let metrics = configuration.metrics {
+            if let problem = ListenProbe.problem(host: metrics.listenAddress, port: metrics.listenPort) {
+                throw .listen(endpoint: "metrics", address: "\(metrics.listenAddress):\(metrics.listenPort)", status: GRPCStatus(.unavailable, problem))
+            }
+            do {
+                let endpoint = try MetricsEndpoint(host: metrics.listenAddress, port: metrics.listenPort, refresh: refreshMetrics, logger: logger)
+                metricsEndpoint.withLock { $0 = endpoint }
+            } catch {
+                throw .listen(endpoint: "metrics", address: "\(metrics.listenAddress):\(metrics.listenPort)", status: GRPCStatus(.unavailable, "\(error)"))
+            }
+        }
         var peerPort: Int?
         if let peerServer, let threshold = configuration.threshold {
             do {
@@ -221,6 +241,7 @@ public final class CoreServer: Sendable {
         _ = await (publicDone, peerDone)
         await prober?.close()
         await bootstrapProber?.close()
+        if let endpoint = metricsEndpoint.withLock({ $0 }) { await endpoint.shutdown() }
         logger.info("kms-server stopped")
     }
 }
