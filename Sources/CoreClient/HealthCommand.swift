@@ -38,7 +38,10 @@ struct HealthCommand: AsyncParsableCommand {
                 text += " party \(status.partyID) t=\(status.threshold) n=\(status.numParties)"
                 let reachable = status.peers.filter(\.reachable).count
                 text += " peers \(reachable)/\(status.peers.count) reachable"
+                text += " mpc-sent \(status.mpcBytesSent >> 20) MiB"
             }
+            text += " keys \(status.keyIds.count)"
+            if !status.refusedKeys.isEmpty { text += " REFUSED KEYS \(status.refusedKeys.count): \(status.refusedKeys.joined(separator: "; "))" }
             return text
         }
 

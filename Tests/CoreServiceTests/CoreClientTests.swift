@@ -57,6 +57,7 @@ import Testing
                     "core \(index + 1) (\(server.serviceTarget)): SERVING version 0.1.0 threshold party \(index + 1) t=1 n=4 peers 3/3 reachable"),
                 "\(result.combined)")
         }
+        #expect(result.output.contains("mpc-sent") && result.output.contains(" keys 0"), "\(result.combined)")
         // Issue 14: a client config whose core 1 points at core 2's port is not healthy.
         let swapped = try writeClientConfig(workspace, cores: [(1, servers[1].serviceTarget), (2, servers[1].serviceTarget)])
         let wrong = try TestProcesses.run(try TestProcesses.binary("kms-core-client"), ["--config", swapped, "health"])
