@@ -70,6 +70,8 @@ done
 # checked against it (no Docker engine runs here).
 run_step "testnet launcher" env KMS_BIN_DIR="$(swift build --show-bin-path)" bash tests/testnet_launcher_test.sh
 run_step "testnet descriptions" python3 tests/python/check_testnet_descriptions.py
+# Cores in separate network namespaces over shaped links (skipped with a reason where namespaces cannot be made).
+run_step "wan testnet" env KMS_BIN_DIR="$(swift build --show-bin-path)" bash tests/wan_testnet_test.sh
 if [ ${#failed[@]} -gt 0 ]; then
   echo "test: failing modules: ${failed[*]}" >&2
   exit 1
