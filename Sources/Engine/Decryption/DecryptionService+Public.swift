@@ -16,19 +16,13 @@ extension DecryptionService {
         // From here to the table entry there is no suspension point (actor reentrancy).
         try publicRequests.checkFree(prepared.id)
         try publicRequests.makeRoom()
-        let task = Task {
-            let outcome: Result<Kms_V1_PublicDecryptionResponse, EngineError>
-            do {
-                let session = SessionID.root(requestID: prepared.id.bytes, label: "public-decrypt")
-                let messages = try await Self.blockOutputs(prepared, session: session, user: false)
-                outcome = .success(try self.publicAnswer(prepared, messages: messages))
-            } catch {
-                outcome = .failure(KeyGenerationService.failure(error, what: "decryption"))
-            }
-            self.finishPublic(prepared.id, outcome)
+        let id = prepared.id
+        let task = background(prepared, user: false) { prepared, messages throws(EngineError) in
+            try await self.publicAnswer(prepared, messages: messages)
+        } finish: { outcome in
+            await self.finishPublic(id, outcome)
         }
         publicRequests.start(prepared.id, task)
-        logger.debug("public decryption started", metadata: ["request_id": "\(prepared.id)", "key_id": "\(prepared.keyID)", "ciphertexts": "\(prepared.inputs.count)"])
         return task
     }
 
@@ -47,9 +41,6 @@ extension DecryptionService {
 
     private func finishPublic(_ id: RequestIdentifier, _ outcome: Result<Kms_V1_PublicDecryptionResponse, EngineError>) {
         publicRequests.finish(id, outcome)
-        if case .failure(let error) = outcome {
-            logger.error("public decryption failed", metadata: ["request_id": "\(id)", "error": "\(error)"])
-        }
     }
 
     private func publicAnswer(_ prepared: Prepared, messages: [FieldElement]) throws(EngineError) -> Kms_V1_PublicDecryptionResponse {

@@ -23,20 +23,13 @@ extension DecryptionService {
         // From here to the table entry there is no suspension point (actor reentrancy).
         try userRequests.checkFree(prepared.id)
         try userRequests.makeRoom()
-        let task = Task {
-            let outcome: Result<Kms_V1_UserDecryptionResponse, EngineError>
-            do {
-                let session = SessionID.root(requestID: prepared.id.bytes, label: "user-decrypt")
-                var shares = try await Self.blockOutputs(prepared, session: session, user: true)
-                defer { for index in shares.indices { shares[index] = .zero } }
-                outcome = .success(try self.userAnswer(prepared, shares: shares, address: address, userKey: userKey))
-            } catch {
-                outcome = .failure(KeyGenerationService.failure(error, what: "user decryption"))
-            }
-            self.finishUser(prepared.id, outcome)
+        let id = prepared.id
+        let task = background(prepared, user: true) { prepared, shares throws(EngineError) in
+            try await self.userAnswer(prepared, shares: shares, address: address, userKey: userKey)
+        } finish: { outcome in
+            await self.finishUser(id, outcome)
         }
         userRequests.start(prepared.id, task)
-        logger.debug("user decryption started", metadata: ["request_id": "\(prepared.id)", "key_id": "\(prepared.keyID)", "ciphertexts": "\(prepared.inputs.count)"])
         return task
     }
 
@@ -53,9 +46,6 @@ extension DecryptionService {
 
     private func finishUser(_ id: RequestIdentifier, _ outcome: Result<Kms_V1_UserDecryptionResponse, EngineError>) {
         userRequests.finish(id, outcome)
-        if case .failure(let error) = outcome {
-            logger.error("user decryption failed", metadata: ["request_id": "\(id)", "error": "\(error)"])
-        }
     }
 
     private func userAnswer(

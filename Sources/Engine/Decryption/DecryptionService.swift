@@ -83,6 +83,32 @@ actor DecryptionService {
             id: id, keyID: keyID, inputs: inputs, parameters: parameters, store: store, epoch: epoch, plan: plan, domain: domain, extraData: Array(request.extraData))
     }
 
+    /// Runs the protocol of `prepared` in the background (session from its id and kind), builds the answer from
+    /// the block outputs (wiped afterwards), and hands the outcome to `finish` (the kind's table); failures are logged.
+    func background<Response: Sendable>(
+        _ prepared: Prepared, user: Bool,
+        answer: @escaping @Sendable (Prepared, [FieldElement]) async throws(EngineError) -> Response,
+        finish: @escaping @Sendable (Result<Response, EngineError>) async -> Void
+    ) -> Task<Void, Never> {
+        let what = user ? "user decryption" : "public decryption"
+        logger.debug("\(what) started", metadata: ["request_id": "\(prepared.id)", "key_id": "\(prepared.keyID)", "ciphertexts": "\(prepared.inputs.count)"])
+        return Task {
+            let outcome: Result<Response, EngineError>
+            do {
+                let session = SessionID.root(requestID: prepared.id.bytes, label: user ? "user-decrypt" : "public-decrypt")
+                var outputs = try await Self.blockOutputs(prepared, session: session, user: user)
+                defer { for index in outputs.indices { outputs[index] = .zero } }
+                outcome = .success(try await answer(prepared, outputs))
+            } catch {
+                outcome = .failure(KeyGenerationService.failure(error, what: what))
+            }
+            if case .failure(let error) = outcome {
+                self.logger.error("\(what) failed", metadata: ["request_id": "\(prepared.id)", "error": "\(error)"])
+            }
+            await finish(outcome)
+        }
+    }
+
     /// Waits up to `[decryption] long_poll_milliseconds` while `running(id)` holds.
     func longPoll(_ id: RequestIdentifier, running: () -> Bool) async {
         let clock = ContinuousClock(), end = clock.now + .milliseconds(settings.longPollMilliseconds)
