@@ -7,11 +7,13 @@ struct CoreClientCommand: AsyncParsableCommand {
         commandName: "kms-core-client",
         abstract: "Talk to the cores of a Threshold KMS cluster over (mutual) TLS.",
         discussion: """
-            Key generation: preproc, keygen (threshold cores consume a preprocessing), insecure-keygen (tests),
+            Key generation: preproc, keygen (threshold cores consume a preprocessing), insecure-keygen (tests), \
             fetch-keys (accepts a key set only when t + 1 cores signed the same digests), encrypt.
-            Decryption: decrypt (public; accepts plaintexts that t + 1 cores signed), user-decrypt (each core's share
-            encrypted to the user's X-Wing key, put together here from 2t + 1 answers). Operations: health,
-            audit verify (checks a core's audit log file offline; needs no --config).
+
+            Decryption: decrypt (public; accepts plaintexts that t + 1 cores signed), user-decrypt (each core's \
+            share encrypted to the user's X-Wing key, put together here from 2t + 1 answers).
+
+            Operations: health, audit verify (checks a core's audit log file offline; needs no --config).
             """,
         version: "0.1.0",
         subcommands: [
