@@ -85,11 +85,19 @@ import Vault
         let share = try UserShareSigncryption.open(try bytes("user_share.bin"), partyID: 3, binding: binding, privateKey: userKey, signer: address)
         #expect(share.shares.map(String.init) == manifest["user_shares"] as? [String])
 
-        // Configs: every file the version shipped still parses.
+        // Configs: every file the version shipped still parses, with its certificate paths pointed at real files
+        // through the environment, as scripts/start-cluster.sh does (the loader checks that they can be read).
+        let workspace = try TestWorkspace(parties: 1)
+        defer { workspace.remove() }
+        let certificates = workspace.certificates
+        let environment = [
+            "KMS_CORE__TLS__CA_CERT": certificates.caPath, "KMS_CORE__TLS__CERT": certificates.certificatePath(party: 1),
+            "KMS_CORE__TLS__KEY": certificates.keyPath(party: 1),
+        ]
         let configs = directory.appendingPathComponent("config")
         for name in try FileManager.default.contentsOfDirectory(atPath: configs.path) where name.hasPrefix("default_") {
             let text = try String(contentsOf: configs.appendingPathComponent(name), encoding: .utf8)
-            #expect(throws: Never.self, "\(version)/config/\(name)") { _ = try ConfigurationLoader.parse(toml: text) }
+            #expect(throws: Never.self, "\(version)/config/\(name)") { _ = try ConfigurationLoader.parse(toml: text, environment: environment) }
         }
     }
 
