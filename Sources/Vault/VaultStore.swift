@@ -1,4 +1,5 @@
 import Crypto
+import Metrics
 import SecureMemory
 
 /// The vault (DESIGN §5): public objects stored as plain bytes, private objects sealed with AES-256-GCM under a
@@ -17,26 +18,30 @@ public struct VaultStore: Sendable {
 
     /// Stores bytes anyone may read (public keys, server keys, CRS, signed digests).
     public func putPublic(_ bytes: [UInt8], id: ObjectID) async throws {
-        try await backend.write(bytes, id: id, objectClass: .public)
+        try await timed("put_public") { try await backend.write(bytes, id: id, objectClass: .public) }
     }
 
     public func getPublic(_ id: ObjectID) async throws -> [UInt8] {
-        try await backend.read(id: id, objectClass: .public)
+        try await timed("get_public") { try await backend.read(id: id, objectClass: .public) }
     }
 
     // MARK: Private objects
 
     /// Encrypts and stores a secret (key shares, signing keys). The plaintext never reaches the backend.
     public func putPrivate(_ secret: SecretBytes, id: ObjectID) async throws {
-        let sealed = try await seal(secret, id: id)
-        try await backend.write(sealed, id: id, objectClass: .private)
+        try await timed("put_private") {
+            let sealed = try await seal(secret, id: id)
+            try await backend.write(sealed, id: id, objectClass: .private)
+        }
     }
 
     /// Reads, authenticates and decrypts a private object. Throws `truncatedObject`, `malformedObject`,
     /// `authenticationFailed` or the root key's error; the stored object is never modified.
     public func getPrivate(_ id: ObjectID) async throws -> SecretBytes {
-        let stored = try await backend.read(id: id, objectClass: .private)
-        return try await open(stored, id: id)
+        try await timed("get_private") {
+            let stored = try await backend.read(id: id, objectClass: .private)
+            return try await open(stored, id: id)
+        }
     }
 
     // MARK: Both classes
@@ -51,6 +56,18 @@ public struct VaultStore: Sendable {
 
     public func list(kind: String, objectClass: ObjectClass) async throws -> [ObjectID] {
         try await backend.list(kind: kind, objectClass: objectClass)
+    }
+
+    /// Records the operation's latency as `kms_vault_operation_duration_seconds{operation}` (swift-metrics; nothing
+    /// unless the process bootstrapped a metrics backend), whether it succeeds or not.
+    private func timed<Result>(_ operation: String, _ body: () async throws -> Result) async throws -> Result {
+        let started = ContinuousClock.now
+        defer {
+            let elapsed = (ContinuousClock.now - started).components
+            Timer(label: "kms_vault_operation_duration_seconds", dimensions: [("operation", operation)])
+                .recordNanoseconds(elapsed.seconds * 1_000_000_000 + elapsed.attoseconds / 1_000_000_000)
+        }
+        return try await body()
     }
 
     // MARK: Envelope

@@ -21,6 +21,9 @@ import Testing
         let workspace = try TestWorkspace(parties: 1)
         defer { workspace.remove() }
         var configuration = try workspace.centralized()
+        let rootKey = workspace.root.appendingPathComponent("root.key").path
+        try TestCluster.writeRootKey(rootKey)
+        configuration.vaultKeyFile = rootKey
         let port = try TestProcesses.freePort()
         configuration.extraSections = ["[metrics]\nlisten_address = \"127.0.0.1\"\nlisten_port = \(port)"]
         let server = try await TestServer.start(configuration)
@@ -40,6 +43,8 @@ import Testing
         #expect(value(first.body, okHealth) == 2, "\(first.body)")
         #expect(value(first.body, notFound) == 1, "\(first.body)")
         #expect(first.body.contains("kms_request_duration_seconds"), "\(first.body)")
+        // The signing key was made and stored in the vault at start.
+        #expect(value(first.body, "kms_vault_operation_duration_seconds_count{operation=\"put_private\"}") ?? 0 >= 1, "\(first.body)")
 
         _ = try await TestCalls.call(channel, CoreServiceMethod.getHealthStatus.path, Kms_V1_Empty()) as Kms_V1_HealthStatus
         let second = try scrape(port)
