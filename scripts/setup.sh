@@ -6,7 +6,8 @@
 set -euo pipefail
 
 apt_packages=(libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc libssl-dev
-              libsecp256k1-dev libargon2-dev pkg-config valgrind openssl curl)
+              libsecp256k1-dev libargon2-dev pkg-config valgrind openssl curl
+              nftables iptables libnetfilter-queue-dev)  # the NFQUEUE WAN delay of scripts/wan-testnet.sh
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -19,7 +20,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # Python oracles and servers (module name = package to install).
-declare -A py=( [grpc]=grpcio [grpc_tools]=grpcio-tools [grpc_health]=grpcio-health-checking
+declare -A py=( [grpc]=grpcio [grpc_tools]=grpcio-tools [grpc_health]=grpcio-health-checking [grpc_reflection]=grpcio-reflection
                 [galois]=galois [eth_account]=eth-account [eth_abi]=eth-abi [cbor2]=cbor2 [Crypto.Hash.TurboSHAKE128]=pycryptodome [boto3]=boto3 [kyber_py]=kyber-py [yaml]=pyyaml [cryptography]=cryptography [moto]="moto[server]" [flask_cors]="moto[server]" )
 need=()
 for mod in "${!py[@]}"; do

@@ -14,6 +14,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -135,7 +136,9 @@ void ensureGrpcInitialized() {
 
 // MARK: - Server
 
-/// One call: a bidi reactor used as unary (read one message, then finish once).
+/// One call: a bidi reactor. A unary method reads one message and finishes once (cgrpc_call_respond); a
+/// streaming method also reads further messages on demand (cgrpc_call_read), queues writes (cgrpc_call_write,
+/// one grpc write in flight at a time) and finishes after the queued writes (cgrpc_call_finish).
 struct cgrpc_call final : grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
     grpc::CallbackServerContext *context;
     cgrpc_server *server;
@@ -143,11 +146,24 @@ struct cgrpc_call final : grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBu
     grpc::ByteBuffer response;
     std::atomic<bool> cancelled{false};
 
+    // Streaming state, guarded by `mutex`.
+    std::mutex mutex;
+    bool firstReadDone = false;
+    void *readContext = nullptr;
+    cgrpc_read_done readDone = nullptr;
+    std::deque<grpc::ByteBuffer> writes;  // front = the write in flight, if `writing`
+    bool writing = false;
+    bool broken = false;                  // a write failed: the client is gone
+    bool finishing = false;               // cgrpc_call_finish was called: no more writes
+    bool finishPending = false;           // ... while a write was in flight
+    grpc::Status finishStatus;
+
     cgrpc_call(grpc::CallbackServerContext *context, cgrpc_server *server);
     void OnReadDone(bool ok) override;
     void OnCancel() override { cancelled.store(true); }
     void OnDone() override { delete this; }
-    void OnWriteDone(bool) override {}
+    void OnWriteDone(bool ok) override;
+    void firstMessage();
 };
 
 struct cgrpc_server final : grpc::CallbackGenericService {
@@ -168,12 +184,40 @@ cgrpc_call::cgrpc_call(grpc::CallbackServerContext *context, cgrpc_server *serve
 }
 
 void cgrpc_call::OnReadDone(bool ok) {
+    cgrpc_read_done done = nullptr;
+    void *doneContext = nullptr;
+    {
+        std::lock_guard<std::mutex> lock(mutex);
+        if (firstReadDone) {
+            done = readDone;
+            doneContext = readContext;
+            readDone = nullptr;
+            readContext = nullptr;
+        }
+    }
+    if (done) {  // a further message of a streaming call (or its end: ok false)
+        grpc::Slice bytes;
+        if (ok && contiguousView(request, &bytes)) {
+            done(doneContext, 1, bytes.begin(), bytes.size());
+        } else {
+            done(doneContext, 0, nullptr, 0);
+        }
+        return;
+    }
     if (!ok) {
         // No request message: the client half-closed early, cancelled, or the message was too large (grpc core
         // has then already chosen the status, e.g. RESOURCE_EXHAUSTED; this Finish only completes the reactor).
         Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "request message missing or too large"));
         return;
     }
+    {
+        std::lock_guard<std::mutex> lock(mutex);
+        firstReadDone = true;
+    }
+    firstMessage();
+}
+
+void cgrpc_call::firstMessage() {
     auto *generic = static_cast<grpc::GenericCallbackServerContext *>(context);
     const std::string &method = generic->method();
     grpc::Slice bytes;
@@ -221,6 +265,70 @@ extern "C" void cgrpc_call_respond(cgrpc_call *call, const uint8_t *response, si
     } else {
         call->Finish(grpc::Status(static_cast<grpc::StatusCode>(code), message ? message : ""));
     }
+}
+
+// grpc may run a reaction inline with the operation that triggers it, so no lock is held across StartWrite or
+// Finish: each function decides under the lock, then acts after releasing it.
+void cgrpc_call::OnWriteDone(bool ok) {
+    grpc::ByteBuffer *next = nullptr;
+    bool finishNow = false;
+    {
+        std::lock_guard<std::mutex> lock(mutex);
+        if (!writes.empty()) writes.pop_front();
+        writing = false;
+        if (!ok) {
+            broken = true;
+            writes.clear();
+        }
+        if (!writes.empty()) {
+            writing = true;
+            next = &writes.front();  // deque: stays valid while later messages are pushed
+        } else if (finishPending) {
+            finishPending = false;
+            finishNow = true;
+        }
+    }
+    if (next) StartWrite(next);
+    if (finishNow) Finish(finishStatus);
+}
+
+extern "C" void cgrpc_call_read(cgrpc_call *call, void *context, cgrpc_read_done done) {
+    {
+        std::lock_guard<std::mutex> lock(call->mutex);
+        call->readContext = context;
+        call->readDone = done;
+    }
+    call->StartRead(&call->request);
+}
+
+extern "C" int cgrpc_call_write(cgrpc_call *call, const uint8_t *message, size_t length) {
+    grpc::ByteBuffer *start = nullptr;
+    {
+        std::lock_guard<std::mutex> lock(call->mutex);
+        if (call->broken || call->finishing || call->cancelled.load()) return 0;
+        call->writes.push_back(makeBuffer(message, length));
+        if (!call->writing) {
+            call->writing = true;
+            start = &call->writes.front();
+        }
+    }
+    if (start) call->StartWrite(start);
+    return 1;
+}
+
+extern "C" void cgrpc_call_finish(cgrpc_call *call, int code, const char *message) {
+    grpc::Status status = code == 0 ? grpc::Status::OK
+                                    : grpc::Status(static_cast<grpc::StatusCode>(code), message ? message : "");
+    {
+        std::lock_guard<std::mutex> lock(call->mutex);
+        call->finishing = true;
+        if (call->writing) {  // OnWriteDone finishes once the queue is sent
+            call->finishPending = true;
+            call->finishStatus = status;
+            return;
+        }
+    }
+    call->Finish(status);
 }
 
 extern "C" void *cgrpc_peer_identity_attach(const cgrpc_peer_identity *identity, void *object) {

@@ -5,7 +5,7 @@ import KMSAPI
 import SwiftProtobuf
 
 /// `kms-core-client health`: asks every configured core for GetHealthStatus (concurrently) and prints one
-/// line per core; exits with 1 if any core is down, not serving, or answers as another party than configured.
+/// line per core (a threshold core's peers and epochs on indented lines under it); exits with 1 if any core is down, not serving, or answers as another party than configured.
 struct HealthCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "health",
@@ -42,7 +42,28 @@ struct HealthCommand: AsyncParsableCommand {
             }
             text += " keys \(status.keyIds.count)"
             if !status.refusedKeys.isEmpty { text += " REFUSED KEYS \(status.refusedKeys.count): \(status.refusedKeys.joined(separator: "; "))" }
-            return text
+            return text + details(status)
+        }
+
+        /// Indented lines under a threshold core: each peer as this core sees it, then its epochs.
+        private func details(_ status: Kms_V1_HealthStatus) -> String {
+            guard status.deploymentType == "threshold" else { return "" }
+            var lines: [String] = []
+            for peer in status.peers {
+                var line = "  peer \(peer.partyID) (\(peer.address)): "
+                line += peer.reachable
+                    ? "reachable, round trip \(String(format: "%.1f", Double(peer.latencyMicros) / 1000)) ms"
+                    : "UNREACHABLE (\(peer.error))"
+                line += ", delivered \(Self.bytes(peer.bytesDelivered))"
+                lines.append(line)
+            }
+            lines.append("  epochs \(status.epochs.count)" + (status.epochs.isEmpty ? " (none ready yet)" : ": \(status.epochs.joined(separator: ", "))"))
+            return "\n" + lines.joined(separator: "\n")
+        }
+
+        static func bytes(_ count: UInt64) -> String {
+            count >= 1 << 20 ? String(format: "%.1f MiB", Double(count) / 1_048_576)
+                : count >= 1 << 10 ? String(format: "%.1f KiB", Double(count) / 1024) : "\(count) B"
         }
 
         static func stateName(_ state: Kms_V1_ServingState) -> String {

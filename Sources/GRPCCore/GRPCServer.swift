@@ -19,10 +19,16 @@ public struct GRPCServerConfiguration: Sendable {
     }
 }
 
+/// How one method is served.
+enum MethodHandler: Sendable {
+    case unary(UnaryHandler)
+    case streaming(StreamingHandler)
+}
+
 /// The method table shared with grpc's threads; immutable once the server starts.
 final class MethodRouter: Sendable {
-    let handlers: [String: UnaryHandler]
-    init(handlers: [String: UnaryHandler]) { self.handlers = handlers }
+    let handlers: [String: MethodHandler]
+    init(handlers: [String: MethodHandler]) { self.handlers = handlers }
 }
 
 /// A `cgrpc_call` handle moved into the task that answers it (answered exactly once, by that task).
@@ -31,7 +37,7 @@ struct CallHandle: @unchecked Sendable { let pointer: OpaquePointer }
 /// A gRPC server over grpc++: handlers are registered by full method name; unknown methods answer UNIMPLEMENTED.
 public final class GRPCServer: Sendable {
     private struct State {
-        var handlers: [String: UnaryHandler] = [:]
+        var handlers: [String: MethodHandler] = [:]
         var server: OpaquePointer?
         var router: Unmanaged<MethodRouter>?
         var started = false
@@ -43,8 +49,16 @@ public final class GRPCServer: Sendable {
 
     /// Registers the handler for a full method name ("/package.Service/Method"); call before `start()`.
     public func register(method: String, handler: @escaping UnaryHandler) {
-        state.withLock { $0.handlers[method] = handler }
+        state.withLock { $0.handlers[method] = .unary(handler) }
     }
+
+    /// Registers a streaming handler (server streaming or bidirectional) for a full method name; before `start()`.
+    public func register(streamingMethod method: String, handler: @escaping StreamingHandler) {
+        state.withLock { $0.handlers[method] = .streaming(handler) }
+    }
+
+    /// The full method names registered so far ("/package.Service/Method").
+    public var methods: [String] { state.withLock { Array($0.handlers.keys) } }
 
     /// Starts listening; returns the bound port. Throws `GRPCStatus(.unavailable, …)` if it cannot bind.
     public func start() throws -> Int {
@@ -158,18 +172,35 @@ private func serverCallHandler(context: UnsafeMutableRawPointer?, call: OpaquePo
         return (key: String(entry.key), value: String(entry.value))
     }
     let callContext = ServerCallContext(method: method, peer: peer, metadata: metadata)
-    // Runs on this grpc thread up to the handler's first suspension: a handler that answers at once costs no
-    // hand-off to Swift's executor (docs/GRPC.md). Handlers must not do long synchronous work before awaiting.
-    Task.immediate {
-        let result: Result<[UInt8], GRPCStatus>
-        do {
-            result = .success(try await handler(request, callContext))
-        } catch let status as GRPCStatus {
-            result = .failure(status)
-        } catch {
-            result = .failure(GRPCStatus(.internalError, "internal error"))
+    switch handler {
+    case .unary(let handler):
+        // Runs on this grpc thread up to the handler's first suspension: a handler that answers at once costs no
+        // hand-off to Swift's executor (docs/GRPC.md). Handlers must not do long synchronous work before awaiting.
+        Task.immediate {
+            let result: Result<[UInt8], GRPCStatus>
+            do {
+                result = .success(try await handler(request, callContext))
+            } catch let status as GRPCStatus {
+                result = .failure(status)
+            } catch {
+                result = .failure(GRPCStatus(.internalError, "internal error"))
+            }
+            respond(handle, with: result)
         }
-        respond(handle, with: result)
+    case .streaming(let handler):
+        let stream = ServerStream(handle)
+        Task {
+            let status: GRPCStatus?
+            do {
+                try await handler(request, stream, callContext)
+                status = nil
+            } catch let error as GRPCStatus {
+                status = error
+            } catch {
+                status = GRPCStatus(.internalError, "internal error")
+            }
+            stream.finish(status)
+        }
     }
 }
 

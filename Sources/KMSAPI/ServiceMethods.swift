@@ -70,3 +70,15 @@ public enum HealthServiceMethod: String, GRPCServiceMethod {
 
     public static let serviceName = "grpc.health.v1.Health"
 }
+
+/// The standard server reflection service (grpc.reflection.v1, proto/grpc/reflection/v1/reflection.proto).
+public enum ServerReflectionMethod: String, GRPCServiceMethod {
+    case serverReflectionInfo = "ServerReflectionInfo"
+
+    public static let serviceName = "grpc.reflection.v1.ServerReflection"
+    /// The same protocol under its pre-release name, which older clients (grpcio-reflection's descriptor
+    /// database, grpcurl's fallback) still call.
+    public static let alphaServiceName = "grpc.reflection.v1alpha.ServerReflection"
+    /// "/grpc.reflection.v1alpha.ServerReflection/<Method>".
+    public var alphaPath: String { "/\(Self.alphaServiceName)/\(rawValue)" }
+}

@@ -58,6 +58,19 @@ import Testing
                 "\(result.combined)")
         }
         #expect(result.output.contains("mpc-sent") && result.output.contains(" keys 0"), "\(result.combined)")
+        // Each core's peers, as that core sees them, and its epochs (the default one once the cluster made it).
+        for party in 1...4 {
+            #expect(result.output.components(separatedBy: "  peer \(party) (localhost:").count == 4, "3 cores list peer \(party): \(result.combined)")
+        }
+        #expect(result.output.contains(": reachable, round trip "), "\(result.combined)")
+        #expect(result.output.contains("  epochs "), "\(result.combined)")
+        var withEpochs = result
+        for _ in 0..<100 where withEpochs.output.components(separatedBy: " (default)").count < 5 {
+            try await Task.sleep(for: .milliseconds(300))
+            withEpochs = try TestProcesses.run(try TestProcesses.binary("kms-core-client"), ["--config", config, "health"])
+        }
+        #expect(withEpochs.output.components(separatedBy: "  epochs 1: ").count == 5, "every core lists its default epoch: \(withEpochs.combined)")
+        #expect(!withEpochs.output.contains("delivered 0 B"), "every core delivered MPC bytes to every peer: \(withEpochs.combined)")
         // Issue 14: a client config whose core 1 points at core 2's port is not healthy.
         let swapped = try writeClientConfig(workspace, cores: [(1, servers[1].serviceTarget), (2, servers[1].serviceTarget)])
         let wrong = try TestProcesses.run(try TestProcesses.binary("kms-core-client"), ["--config", swapped, "health"])

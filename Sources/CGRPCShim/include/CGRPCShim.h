@@ -76,6 +76,19 @@ cgrpc_server *cgrpc_server_start(const cgrpc_server_options *options, void *cont
                                  int *bound_port, char *error, size_t error_capacity);
 /// Answers a call (status code 0 = OK with the response bytes). Releases `call`.
 void cgrpc_call_respond(cgrpc_call *call, const uint8_t *response, size_t length, int code, const char *message);
+/// Streaming calls (the handler got the first request message as usual). Every function below may be called
+/// from any thread until cgrpc_call_finish; after it the call is released.
+/// Completion of cgrpc_call_read, on a grpc thread: ok 1 with the next message (valid during the callback only),
+/// ok 0 when the client half-closed or the call ended. Called exactly once per cgrpc_call_read.
+typedef void (*cgrpc_read_done)(void *context, int ok, const uint8_t *message, size_t length);
+/// Reads the next request message; at most one read in flight.
+void cgrpc_call_read(cgrpc_call *call, void *context, cgrpc_read_done done);
+/// Queues one response message (sent in order). Returns 0 when the client is gone (cancelled, or a write
+/// failed) or the call is finishing: stop writing then.
+int cgrpc_call_write(cgrpc_call *call, const uint8_t *message, size_t length);
+/// Ends the call with a status (0 = OK) after the queued writes. Releases `call`; a read still in flight
+/// completes with ok 0 first.
+void cgrpc_call_finish(cgrpc_call *call, int code, const char *message);
 /// 1 if the client cancelled the call or its deadline passed.
 int cgrpc_call_is_cancelled(cgrpc_call *call);
 

@@ -96,6 +96,19 @@ public actor EpochManager {
         }
     }
 
+    /// Bytes delivered to each peer over every context's links (health, metrics), by party id.
+    public func bytesDeliveredPerPeer() -> [Int: Int] {
+        links.values.reduce(into: [:]) { total, links in total.merge(links.bytesDelivered(), uniquingKeysWith: +) }
+    }
+
+    /// The epochs ready for protocols, sorted by id.
+    public func readyEpochIDs() -> [RequestIdentifier] {
+        epochs.compactMap { id, state in
+            if case .ready = state { return id }
+            return nil
+        }.sorted { $0.hex < $1.hex }
+    }
+
     // MARK: Epochs
 
     /// Starts the PRSS key setup of a new epoch in the background. ALREADY_EXISTS for a used id (a failed

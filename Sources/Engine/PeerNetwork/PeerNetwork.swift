@@ -70,6 +70,9 @@ public final class PeerLinks: Sendable {
         PeerNetwork(partyID: partyID, partyCount: parties.count, inbox: inbox, outboxes: outboxes, messageLifetime: messageLifetime)
     }
 
+    /// Bytes delivered to each other party so far, by party id.
+    public func bytesDelivered() -> [Int: Int] { outboxes.mapValues(\.deliveredBytes) }
+
     public func close() {
         for channel in channels.values { channel.close() }
     }

@@ -4,6 +4,7 @@ import KMSAPI
 import Logging
 import MPCProtocols
 import SwiftProtobuf
+import Synchronization
 
 /// The outbound side of the peer network towards one peer (DESIGN §6): a bounded queue drained by one task,
 /// which batches small messages into one DeliverBatch call, splits payloads above the chunk size, and retries
@@ -43,6 +44,9 @@ actor PeerOutbox {
     private var queuedBytes = 0
     private var spaceWaiters: [CheckedContinuation<Void, Never>] = []
     private var draining = false
+    /// Bytes of DeliverBatch requests the peer accepted (health and metrics: bytes per peer).
+    private let delivered = Atomic<Int>(0)
+    nonisolated var deliveredBytes: Int { delivered.load(ordering: .relaxed) }
 
     init(sender: Int, receiver: Int, channel: GRPCChannel, limits: Limits, logger: Logger) {
         self.sender = sender
@@ -99,6 +103,7 @@ actor PeerOutbox {
             do {
                 let request: [UInt8] = try batch.serializedBytes()
                 _ = try await channel.unary(method: PeerServiceMethod.deliverBatch.path, request: request, timeout: limits.callTimeout)
+                delivered.add(request.count, ordering: .relaxed)
                 remove(count)
                 backoff = limits.initialBackoff
             } catch let status as GRPCStatus where Self.isRetryable(status.code) {

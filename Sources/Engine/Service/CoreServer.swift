@@ -118,6 +118,9 @@ public final class CoreServer: Sendable {
         refreshMetrics = { [engine] in
             KMSMetrics.setGauge("kms_keys_held", await keyGeneration.store?.records.count ?? 0)
             KMSMetrics.setGauge("kms_mpc_bytes_sent", await engine?.epochs.bytesSent() ?? 0)
+            for (peer, bytes) in await engine?.epochs.bytesDeliveredPerPeer() ?? [:] {
+                KMSMetrics.setGauge("kms_mpc_peer_bytes_delivered", bytes, dimensions: [("peer", "\(peer)")])
+            }
             KMSMetrics.setGauge("kms_rate_limiter_refusals", keyGeneration.limiter.refusedCount)
         }
         // Every call on the public endpoint (the health service's probes aside) goes to the audit log first.
@@ -142,7 +145,15 @@ public final class CoreServer: Sendable {
             publicServer.register(audited(InsecureServiceRoutes(engine: engine, logger: logger).routes()))
             publicServer.register(audited(KeyGenRoutes(service: keyGeneration, logger: logger).insecureRoutes()))
         }
-        publicServer.register(HealthServiceRoutes(serviceNames: serviceNames, state: servingState, logger: logger).routes())
+        let health = HealthServiceRoutes(
+            serviceNames: serviceNames, state: servingState, prober: prober, partyId: configuration.threshold?.partyId,
+            logger: logger)
+        publicServer.register(health.routes())
+        publicServer.register(streamingMethod: health.watch.path, handler: health.watch.handler)
+        let server = publicServer
+        for route in ReflectionServiceRoutes(methods: { server.methods }, logger: logger).streamingRoutes {
+            publicServer.register(streamingMethod: route.path, handler: route.handler)
+        }
     }
 
     /// The private vault over the data directory, or nil without `[vault]` (then nothing secret is persisted).

@@ -68,6 +68,11 @@ struct CoreServiceEndpointRoutes: Sendable {
         status.threshold = UInt32(threshold.threshold)
         status.numParties = UInt32(threshold.partyCount)
         status.mpcBytesSent = UInt64(await engine?.epochs.bytesSent() ?? 0)
+        let delivered = await engine?.epochs.bytesDeliveredPerPeer() ?? [:]
+        if let engine {
+            let defaultEpoch = engine.defaultContext.defaultEpochIdentifier
+            status.epochs = await engine.epochs.readyEpochIDs().map { $0 == defaultEpoch ? "\($0.hex) (default)" : $0.hex }
+        }
         let probes = await prober?.probeAll() ?? []
         status.peers = probes.map { probe in
             var peer = Kms_V1_PeerHealth()
@@ -76,6 +81,7 @@ struct CoreServiceEndpointRoutes: Sendable {
             peer.reachable = probe.error == nil
             peer.latencyMicros = probe.latencyMicros
             peer.error = probe.error ?? ""
+            peer.bytesDelivered = UInt64(delivered[probe.partyId] ?? 0)
             return peer
         }
         if status.peers.contains(where: { !$0.reachable }) { status.state = .degraded }

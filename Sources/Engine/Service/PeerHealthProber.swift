@@ -46,6 +46,15 @@ public actor PeerHealthProber {
         }
     }
 
+    /// Probes one peer; nil when `partyId` is not one of the other cores.
+    public func probe(partyId: Int, timeout: Duration? = nil) async -> Probe? {
+        guard let peer = peers.first(where: { $0.partyId == partyId }) else { return nil }
+        return await Self.probe(peer, channel: channel(for: peer), sender: UInt32(self.partyId), timeout: timeout ?? self.timeout)
+    }
+
+    /// The other cores' party ids.
+    public nonisolated var peerPartyIds: [Int] { peers.map(\.partyId) }
+
     public func close() {
         for channel in channels.values { channel.close() }
         channels.removeAll()

@@ -1247,6 +1247,10 @@ public nonisolated struct Kms_V1_PeerHealth: Sendable {
 
   public var error: String = String()
 
+  /// Bytes of MPC messages this core has delivered to that peer since it started (DeliverBatch requests that
+  /// the peer accepted).
+  public var bytesDelivered: UInt64 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1281,6 +1285,9 @@ public nonisolated struct Kms_V1_HealthStatus: Sendable {
 
   /// Bytes this core's MPC protocols have sent to its peers since it started (all epochs).
   public var mpcBytesSent: UInt64 = 0
+
+  /// PRSS epochs this core holds, ready for protocols: "<epoch id>" with " (default)" after the default one.
+  public var epochs: [String] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -3055,7 +3062,7 @@ nonisolated extension Kms_V1_KeyMaterialAvailability: SwiftProtobuf.Message, Swi
 
 nonisolated extension Kms_V1_PeerHealth: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".PeerHealth"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}party_id\0\u{1}address\0\u{1}reachable\0\u{3}latency_micros\0\u{1}error\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}party_id\0\u{1}address\0\u{1}reachable\0\u{3}latency_micros\0\u{1}error\0\u{3}bytes_delivered\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -3068,6 +3075,7 @@ nonisolated extension Kms_V1_PeerHealth: SwiftProtobuf.Message, SwiftProtobuf._M
       case 3: try { try decoder.decodeSingularBoolField(value: &self.reachable) }()
       case 4: try { try decoder.decodeSingularUInt64Field(value: &self.latencyMicros) }()
       case 5: try { try decoder.decodeSingularStringField(value: &self.error) }()
+      case 6: try { try decoder.decodeSingularUInt64Field(value: &self.bytesDelivered) }()
       default: break
       }
     }
@@ -3089,6 +3097,9 @@ nonisolated extension Kms_V1_PeerHealth: SwiftProtobuf.Message, SwiftProtobuf._M
     if !self.error.isEmpty {
       try visitor.visitSingularStringField(value: self.error, fieldNumber: 5)
     }
+    if self.bytesDelivered != 0 {
+      try visitor.visitSingularUInt64Field(value: self.bytesDelivered, fieldNumber: 6)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -3098,6 +3109,7 @@ nonisolated extension Kms_V1_PeerHealth: SwiftProtobuf.Message, SwiftProtobuf._M
     if lhs.reachable != rhs.reachable {return false}
     if lhs.latencyMicros != rhs.latencyMicros {return false}
     if lhs.error != rhs.error {return false}
+    if lhs.bytesDelivered != rhs.bytesDelivered {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -3105,7 +3117,7 @@ nonisolated extension Kms_V1_PeerHealth: SwiftProtobuf.Message, SwiftProtobuf._M
 
 nonisolated extension Kms_V1_HealthStatus: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".HealthStatus"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}state\0\u{1}version\0\u{3}deployment_type\0\u{3}party_id\0\u{1}threshold\0\u{3}num_parties\0\u{1}peers\0\u{3}key_ids\0\u{3}refused_keys\0\u{3}mpc_bytes_sent\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}state\0\u{1}version\0\u{3}deployment_type\0\u{3}party_id\0\u{1}threshold\0\u{3}num_parties\0\u{1}peers\0\u{3}key_ids\0\u{3}refused_keys\0\u{3}mpc_bytes_sent\0\u{1}epochs\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -3123,6 +3135,7 @@ nonisolated extension Kms_V1_HealthStatus: SwiftProtobuf.Message, SwiftProtobuf.
       case 8: try { try decoder.decodeRepeatedStringField(value: &self.keyIds) }()
       case 9: try { try decoder.decodeRepeatedStringField(value: &self.refusedKeys) }()
       case 10: try { try decoder.decodeSingularUInt64Field(value: &self.mpcBytesSent) }()
+      case 11: try { try decoder.decodeRepeatedStringField(value: &self.epochs) }()
       default: break
       }
     }
@@ -3159,6 +3172,9 @@ nonisolated extension Kms_V1_HealthStatus: SwiftProtobuf.Message, SwiftProtobuf.
     if self.mpcBytesSent != 0 {
       try visitor.visitSingularUInt64Field(value: self.mpcBytesSent, fieldNumber: 10)
     }
+    if !self.epochs.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.epochs, fieldNumber: 11)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -3173,6 +3189,7 @@ nonisolated extension Kms_V1_HealthStatus: SwiftProtobuf.Message, SwiftProtobuf.
     if lhs.keyIds != rhs.keyIds {return false}
     if lhs.refusedKeys != rhs.refusedKeys {return false}
     if lhs.mpcBytesSent != rhs.mpcBytesSent {return false}
+    if lhs.epochs != rhs.epochs {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
