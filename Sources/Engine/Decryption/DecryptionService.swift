@@ -25,6 +25,9 @@ actor DecryptionService {
     var publicRequests: DecryptionRequestTable<Kms_V1_PublicDecryptionResponse>
     var userRequests: DecryptionRequestTable<Kms_V1_UserDecryptionResponse>
     private var plans: [String: ThresholdDecryptionPlan] = [:]
+    /// The default epoch's pool of preprocessed blocks, once that epoch is ready (threshold, pool_target_blocks > 0).
+    private(set) var pool: DecryptionPool?
+    private var poolStarter: Task<Void, Never>?
 
     init(mode: KeyGenerationService.Mode, store: KeyStore?, signer: OperatorKey, limiter: RateLimiter,
          settings: CoreConfiguration.Decryption, wrongUserShares: Bool = false, logger: Logger) {
@@ -50,6 +53,10 @@ actor DecryptionService {
         let plan: ThresholdDecryptionPlan?
         let domain: EIP712Domain?
         let extraData: [UInt8]
+        /// The pool of the request's epoch, if it has one.
+        let pool: DecryptionPool?
+        /// SHA3-256 of what the cores must agree on: kind, key id and every ciphertext (type and bytes).
+        let digest: [UInt8]
     }
 
     /// The checks both kinds share (ids, domain, key, ciphertexts, rate limit, epoch); `isFree` is the kind's table.
@@ -79,8 +86,51 @@ actor DecryptionService {
         let epoch: Epoch?
         if case .threshold(let engine) = mode { epoch = try await engine.epoch(epochID) } else { epoch = nil }
         let plan = try epoch.map { epoch throws(EngineError) in try self.plan(parameters, partyCount: epoch.party.partyCount, threshold: epoch.party.threshold) }
+        let requestPool = pool.flatMap { $0.epoch.id == epoch?.id ? $0 : nil }
+        var content = Array("\(kind)".utf8) + [0] + keyID.bytes
+        for ciphertext in request.ciphertexts {
+            content += withUnsafeBytes(of: Int64(ciphertext.fheType.rawValue).bigEndian, Array.init)
+            content += withUnsafeBytes(of: UInt64(ciphertext.ciphertext.count).bigEndian, Array.init)
+            content += ciphertext.ciphertext
+        }
         return Prepared(
-            id: id, keyID: keyID, inputs: inputs, parameters: parameters, store: store, epoch: epoch, plan: plan, domain: domain, extraData: Array(request.extraData))
+            id: id, keyID: keyID, inputs: inputs, parameters: parameters, store: store, epoch: epoch, plan: plan, domain: domain,
+            extraData: Array(request.extraData), pool: requestPool, digest: SHA3_256.hash(content))
+    }
+
+    /// Starts the pool once the default epoch is ready (threshold cores with `pool_target_blocks` > 0).
+    func startPool() {
+        guard case .threshold(let engine) = mode, settings.poolTargetBlocks > 0, poolStarter == nil else { return }
+        poolStarter = Task {
+            while !Task.isCancelled {
+                if let epoch = try? await engine.epoch(nil) {
+                    await self.install(epoch, inbox: engine.inbox)
+                    return
+                }
+                try? await Task.sleep(for: .milliseconds(200))
+            }
+        }
+    }
+
+    private func install(_ epoch: Epoch, inbox: PeerInbox) async {
+        let n = epoch.party.partyCount, t = epoch.party.threshold
+        let plans = FHEParameters.all.compactMap { try? ThresholdDecryptionPlan(parameters: $0, partyCount: n, threshold: t) }
+        guard let unit = plans.max(by: { ($0.bitsPerBlock, $0.triplesPerBlock) < ($1.bitsPerBlock, $1.triplesPerBlock) }),
+              plans.allSatisfy({ $0.bitsPerBlock <= unit.bitsPerBlock && $0.triplesPerBlock <= unit.triplesPerBlock }) else {
+            logger.warning("decryption pool: no plan covers every parameter set; no pool")
+            return
+        }
+        let pool = DecryptionPool(epoch: epoch, unit: unit, settings: settings, logger: logger)
+        await pool.start(inbox: inbox)
+        self.pool = pool
+        logger.info("decryption pool started", metadata: ["epoch": "\(epoch.id)", "target_blocks": "\(settings.poolTargetBlocks)"])
+    }
+
+    /// Stops the pool and wipes its blocks.
+    func stopPool() async {
+        poolStarter?.cancel()
+        if let pool, case .threshold(let engine) = mode { await pool.stop(inbox: engine.inbox) }
+        pool = nil
     }
 
     /// Runs the protocol of `prepared` in the background (session from its id and kind), builds the answer from
@@ -144,10 +194,27 @@ actor DecryptionService {
         let secretShares = share.smallKey
         let started = ContinuousClock.now
         defer { KMSMetrics.recordDecryptionSession(kind: user ? "user" : "public", duration: ContinuousClock.now - started) }
+        let pool = prepared.pool
+        await pool?.begin()
+        defer { if let pool { Task { await pool.end() } } }
         return try await ComputeExecutor.shared.run {
-            var random = SecureRandom()
-            var material = try await DecryptionMaterial.generate(
-                blockCount: blocks.count, plan: plan, prss: epoch.prss, context: epoch.party, session: session, using: &random)
+            var material: DecryptionMaterial
+            if let pool, let blocks = try await PoolAssignment.run(
+                pool: pool, request: session, requestID: prepared.id, digest: prepared.digest, blocks: blocks.count, context: epoch.party),
+               var taken = await pool.take(blocks, for: session, plan: plan) {
+                defer {
+                    zeroize(&taken.bits)
+                    zeroize(&taken.triples)
+                }
+                material = try DecryptionMaterial(
+                    plan: plan, blockCount: blocks.count, bits: taken.bits, triples: taken.triples, prss: epoch.prss, session: session)
+                KMSMetrics.recordPoolAssignment(fromPool: true)
+            } else {
+                var random = SecureRandom()
+                material = try await DecryptionMaterial.generate(
+                    blockCount: blocks.count, plan: plan, prss: epoch.prss, context: epoch.party, session: session, using: &random)
+                if pool != nil { KMSMetrics.recordPoolAssignment(fromPool: false) }
+            }
             defer { material.wipe() }
             if user {
                 return try await ThresholdDecryption.userDecryptShares(

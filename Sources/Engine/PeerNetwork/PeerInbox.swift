@@ -78,6 +78,8 @@ public actor PeerInbox {
     private var lastTrim: ContinuousClock.Instant
     /// Messages and bytes refused for quota, per peer (for health and tests).
     public private(set) var refusedMessages: [Int: Int] = [:]
+    /// Sessions whose every message goes to a listener instead of a mailbox (`subscribe`).
+    private var subscriptions: [SessionID: AsyncStream<Delivery>.Continuation] = [:]
 
     public init(limits: Limits = Limits()) {
         self.limits = limits
@@ -131,9 +133,35 @@ public actor PeerInbox {
         }
     }
 
+    /// Every message of `session`, whatever its round, as it arrives (announcements whose rounds the receiver
+    /// cannot know in advance, e.g. the decryption pool's batches), those already buffered first. A later subscription to the same session
+    /// replaces this one; `unsubscribe` ends the stream.
+    public func subscribe(session: SessionID) -> AsyncStream<Delivery> {
+        let (stream, continuation) = AsyncStream.makeStream(of: Delivery.self, bufferingPolicy: .bufferingNewest(1024))
+        subscriptions.updateValue(continuation, forKey: session)?.finish()
+        // What arrived before the listener did (a peer that started first) is handed over, oldest first.
+        let now = clock.now
+        for (key, message) in stored.filter({ $0.key.session == session }).sorted(by: { $0.value.arrived < $1.value.arrived }) {
+            stored.removeValue(forKey: key)
+            bufferedBytes[key.sender, default: 0] -= message.payload.count
+            consumed[key] = now
+            continuation.yield(Delivery(key: key, payload: message.payload))
+        }
+        return stream
+    }
+
+    public func unsubscribe(session: SessionID) {
+        subscriptions.removeValue(forKey: session)?.finish()
+    }
+
     // MARK: Internals
 
     private func complete(_ key: Key, payload: [UInt8], now: ContinuousClock.Instant) throws(EngineError) {
+        if let listener = subscriptions[key.session] {
+            consumed[key] = now
+            listener.yield(Delivery(key: key, payload: payload))
+            return
+        }
         if let waiter = waiters.removeValue(forKey: key) {
             consumed[key] = now
             waiter.continuation.resume(returning: payload)
