@@ -151,7 +151,7 @@ let package = Package(
         .testTarget(
             name: "CoreServiceTests",
             dependencies: [
-                "Engine", "GRPCCore", "KMSAPI", "MPCProtocols", "SecureMemory", "CertGen", "CoreService", "CoreClient",
+                "Engine", "GRPCCore", "KMSAPI", "MPCProtocols", "MPCTestSupport", "SecureMemory", "CertGen", "CoreService", "CoreClient",
                 "FHEKeys", "Vault", "Signatures", "Algebra",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),

@@ -40,7 +40,7 @@ stamp "built"
 # their deadlines. Every directory under Tests/ is a module, so none is left out.
 # The suites that start whole clusters of kms-server processes (4 to 7 cores each) run on their own after the
 # rest of their module, so that they do not starve the module's other server tests of CPU.
-cluster_suites="ThresholdClusterTests|PeerFloodTests|ThresholdKeyGenTests|ThresholdDecryptionClusterTests|ThresholdUserDecryptionClusterTests"
+cluster_suites="ThresholdClusterTests|PeerFloodTests|ThresholdKeyGenTests|ThresholdDecryptionClusterTests|ThresholdUserDecryptionClusterTests|DecryptionPoolClusterTests"
 # A hung test must fail its step with a clear line instead of eating CI's whole budget: each step has a deadline
 # (minutes, KMS_TEST_STEP_MINUTES), after which the step and the servers it started are killed.
 step_minutes="${KMS_TEST_STEP_MINUTES:-20}"

@@ -39,6 +39,7 @@ struct HealthCommand: AsyncParsableCommand {
                 let reachable = status.peers.filter(\.reachable).count
                 text += " peers \(reachable)/\(status.peers.count) reachable"
                 text += " mpc-sent \(status.mpcBytesSent >> 20) MiB"
+                text += " pool \(status.decryptionPoolBlocks) blocks"
             }
             text += " keys \(status.keyIds.count)"
             if !status.refusedKeys.isEmpty { text += " REFUSED KEYS \(status.refusedKeys.count): \(status.refusedKeys.joined(separator: "; "))" }

@@ -7,19 +7,21 @@ import KMSAPI
 import MPCProtocols
 import SwiftProtobuf
 
-/// `kms-bench decrypt [--params default|test] [--parties N] [--threshold T] [--samples S] [--in-flight 1,16,64]`:
-/// public decryption of euint64 ciphertexts on real kms-server processes over mutual TLS (LocalCluster), with a
-/// key set from InsecureKeyGen (the decryption does not depend on how the key was made). Latency: PublicDecryptSync
-/// sent to every core at once, until every core answered, one request at a time (p50, p99). Throughput: that many
-/// requests in flight. Every answer is checked against the encrypted value. Each request preprocesses its own bits
-/// and triples (no background pool yet), so the figures include preprocessing.
+/// `kms-bench decrypt [--params default|test] [--parties N] [--threshold T] [--samples S] [--in-flight 1,16,64]
+/// [--pool-target B] [--pool-batch B]`: public decryption of euint64 ciphertexts on real kms-server processes over
+/// mutual TLS (LocalCluster), with a key set from InsecureKeyGen (the decryption does not depend on how the key was
+/// made). The cores keep a pool of B preprocessed blocks (`pool_target_blocks`; 0 = every request preprocesses its
+/// own); the bench waits until it is full. Latency: PublicDecryptSync sent to every core at once, until every core
+/// answered, one request at a time (p50, p99; the pool refills in the background meanwhile). Throughput: that many
+/// requests in flight, until the pool is spent and beyond (the refill waits while requests run, so a long run
+/// ends up preprocessing per request). Every answer is checked against the encrypted value.
 enum DecryptionBench {
     struct Failure: Error, CustomStringConvertible { var description: String }
 
     static func run(arguments: [String]) async throws {
         if arguments.contains("--help") {
             print("usage: kms-bench decrypt [--params default (default)|test] [--parties N (4)] [--threshold T (1)] "
-                + "[--samples S (30)] [--in-flight LIST (1,16,64)]")
+                + "[--samples S (30)] [--in-flight LIST (1,16,64)] [--pool-target BLOCKS (1024)] [--pool-batch BLOCKS (64)]")
             return
         }
         func option(_ name: String, _ fallback: String) -> String {
@@ -31,7 +33,10 @@ enum DecryptionBench {
         let parties = Int(option("--parties", "4")) ?? 4, threshold = Int(option("--threshold", "1")) ?? 1
         let samples = max(2, Int(option("--samples", "30")) ?? 30)
         let levels = option("--in-flight", "1,16,64").split(separator: ",").compactMap { Int($0) }.filter { $0 > 0 }
-        let cluster = try await LocalCluster.start(parties: parties, threshold: threshold)
+        let poolTarget = Int(option("--pool-target", "1024")) ?? 1024, poolBatch = Int(option("--pool-batch", "64")) ?? 64
+        let cluster = try await LocalCluster.start(
+            parties: parties, threshold: threshold,
+            extraTOML: "[decryption]\npool_target_blocks = \(poolTarget)\npool_batch_blocks = \(poolBatch)")
         defer { cluster.stop() }
         print("decrypt: \(parties) kms-server processes, t = \(threshold), parameters \(parameters.name), mutual TLS on loopback, "
             + "\(ProcessInfo.processInfo.activeProcessorCount) cores")
@@ -52,6 +57,13 @@ enum DecryptionBench {
         let blocks = FheType.uint64.blockCount
         print("per euint64 (\(blocks) blocks, k = \(plan.switchBits)): \(blocks * plan.bitsPerBlock) shared bits, "
             + "\(blocks * plan.preprocessingTriplesPerBlock) triples (incl. those the bits consume), \(plan.publicDecryptionRounds) online rounds")
+
+        if poolTarget > 0 {
+            start = clock.now
+            let levels = try await waitForPool(cluster, atLeast: poolTarget)
+            print(String(format: "pool: %d blocks at every core after %.1f s (levels %@), %d blocks per batch", poolTarget,
+                         KeyGenBench.seconds(clock.now - start), levels.map(String.init).joined(separator: ", "), poolBatch))
+        }
 
         // Latency, one request at a time.
         let bytesBefore = try await KeyGenBench.bytesSent(cluster)
@@ -90,6 +102,21 @@ enum DecryptionBench {
         }
         for party in 0..<parties {
             print(String(format: "core %d: peak RSS %.0f MiB", party + 1, Double(KeyGenBench.peakResidentKiB(cluster.processes[party])) / 1024))
+        }
+    }
+
+    /// Waits until every core's pool holds `level` blocks (GetHealthStatus); the levels.
+    static func waitForPool(_ cluster: LocalCluster, atLeast level: Int) async throws -> [Int] {
+        let deadline = ContinuousClock.now + .seconds(1800)
+        while true {
+            var levels: [Int] = []
+            for channel in cluster.channels {
+                let status: Kms_V1_HealthStatus = try await cluster.call(channel, CoreServiceMethod.getHealthStatus.path, Kms_V1_Empty())
+                levels.append(Int(status.decryptionPoolBlocks))
+            }
+            if levels.allSatisfy({ $0 >= level }) { return levels }
+            guard ContinuousClock.now < deadline else { throw Failure(description: "the pool never reached \(level) blocks: \(levels)") }
+            try await Task.sleep(for: .milliseconds(500))
         }
     }
 

@@ -27,7 +27,8 @@ final class LocalCluster: @unchecked Sendable {
         return URL(fileURLWithPath: executable).deletingLastPathComponent()
     }
 
-    static func start(parties: Int, threshold: Int) async throws -> LocalCluster {
+    /// `extraTOML` is appended to every core's configuration (e.g. a `[decryption]` table).
+    static func start(parties: Int, threshold: Int, extraTOML: String = "") async throws -> LocalCluster {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kms-bench-cluster-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let certificates = directory.appendingPathComponent("certs")
@@ -65,6 +66,7 @@ final class LocalCluster: @unchecked Sendable {
             for peer in 1...parties {
                 toml += "[[threshold.peers]]\nparty_id = \(peer)\naddress = \"localhost:\(peerPorts[peer - 1])\"\nidentity = \"kms-core-\(peer)\"\n"
             }
+            toml += extraTOML.isEmpty ? "" : "\n" + extraTOML + "\n"
             let path = directory.appendingPathComponent("core-\(party).toml").path
             try toml.write(toFile: path, atomically: true, encoding: .utf8)
             if party == 1, let thresholdConfiguration = try ConfigurationLoader.parse(toml: toml).threshold {

@@ -58,29 +58,42 @@ public struct DecryptionMaterial: Sendable {
         blockCount: Int, plan: ThresholdDecryptionPlan, prss: PRSS, context: PartyContext, session: SessionID,
         generator: TripleGenerator = .prss, using random: inout G
     ) async throws -> DecryptionMaterial {
+        var (bits, triples) = try await preprocess(
+            blockCount: blockCount, plan: plan, prss: prss, context: context,
+            session: session.child("decryption preprocessing"), generator: generator, using: &random)
+        defer {
+            zeroize(&bits)
+            zeroize(&triples)
+        }
+        return try DecryptionMaterial(plan: plan, blockCount: blockCount, bits: bits, triples: triples, prss: prss, session: session)
+    }
+
+    /// The bits and triples of `blockCount` blocks of `plan`, generated under `session` itself (block b's are
+    /// `bits[b·M ..< (b+1)·M]` and `triples[b·T ..< (b+1)·T]`): what `generate` uses, and what a background pool
+    /// of preprocessed blocks holds before a request is bound to them. The caller owns (and wipes) the shares.
+    public static func preprocess<G: RandomNumberGenerator>(
+        blockCount: Int, plan: ThresholdDecryptionPlan, prss: PRSS, context: PartyContext, session: SessionID,
+        generator: TripleGenerator = .prss, using random: inout G
+    ) async throws -> (bits: [FieldElement], triples: [BeaverTriple]) {
         let needed = requirement(blockCount: blockCount, plan: plan)
-        let preprocessing = session.child("decryption preprocessing")
         let total = needed.triples + needed.bits
         var fresh: [BeaverTriple]
         switch generator {
         case .prss:
-            fresh = try await BeaverTriples.generate(count: total, prss: prss, context: context, session: preprocessing.child("triples"))
+            fresh = try await BeaverTriples.generate(count: total, prss: prss, context: context, session: session.child("triples"))
         case .hyperInvertible:
             fresh = try await DoubleSharingTriples.generate(
-                count: total, context: context, session: preprocessing.child("triples"), using: &random
+                count: total, context: context, session: session.child("triples"), using: &random
             )
         }
         defer { zeroize(&fresh) }
         var forBits = Array(fresh.suffix(needed.bits))
         defer { zeroize(&forBits) }
         let bits = try await RandomBits.generate(
-            count: needed.bits, triples: forBits, prss: prss, context: context, session: preprocessing.child("bits")
+            count: needed.bits, triples: forBits, prss: prss, context: context, session: session.child("bits")
         )
         guard bits.count == needed.bits else { throw MPCError.decodingFailed(index: bits.count) }
-        return try DecryptionMaterial(
-            plan: plan, blockCount: blockCount, bits: bits, triples: Array(fresh.prefix(needed.triples)), prss: prss,
-            session: session
-        )
+        return (bits, Array(fresh.prefix(needed.triples)))
     }
 
     /// Wipes this copy's shares (the caller's copy; see docs/MPC.md "Zeroization").

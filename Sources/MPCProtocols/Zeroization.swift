@@ -9,11 +9,11 @@ import SecureMemory
 //   the `Network`. Callers own and must wipe what they hold.
 
 /// Wipes an array of shares this library owns (writes through its storage; earlier copies are unaffected).
-func zeroize(_ values: inout [FieldElement]) {
+public func zeroize(_ values: inout [FieldElement]) {
     values.withUnsafeMutableBytes { secureZero($0) }
 }
 
 /// Wipes an array of triples this library owns.
-func zeroize(_ triples: inout [BeaverTriple]) {
+public func zeroize(_ triples: inout [BeaverTriple]) {
     triples.withUnsafeMutableBytes { secureZero($0) }
 }

@@ -30,6 +30,29 @@ import Testing
         #expect(await inbox.buffered(from: 2) == 0)
     }
 
+    @Test func aSubscriberGetsEveryRoundOfItsSessionBufferedOrLaterAndNothingElse() async throws {
+        let inbox = PeerInbox()
+        try await inbox.deliver(.init(key: Self.key("s", round: 7, sender: 3), payload: [7]))
+        try await inbox.deliver(.init(key: Self.key("other", round: 1), payload: [1]))
+        var stream = await inbox.subscribe(session: Self.key("s").session).makeAsyncIterator()
+        #expect(await inbox.buffered(from: 3) == 0, "the buffered message went to the subscriber")
+        try await inbox.deliver(.init(key: Self.key("s", round: 123_456, sender: 2), payload: [8]))
+        try await inbox.deliver(.init(key: Self.key("s", round: 123_456, sender: 2), payload: [9]))  // a duplicate
+        try await inbox.deliver(.init(key: Self.key("s", round: 5, sender: 4), payload: [10]))
+        var got: [(Int, UInt64, [UInt8])] = []
+        for _ in 0..<3 {
+            let delivery = try #require(await stream.next())
+            got.append((delivery.key.sender, delivery.key.round, delivery.payload))
+        }
+        #expect(got.map(\.0) == [3, 2, 4] && got.map(\.1) == [7, 123_456, 5] && got.map(\.2) == [[7], [8], [10]])
+        // Other sessions still go to their mailboxes; after unsubscribing, the session's messages do too.
+        #expect(await inbox.receive(Self.key("other", round: 1), timeout: .milliseconds(10)) == [1])
+        await inbox.unsubscribe(session: Self.key("s").session)
+        #expect(await stream.next() == nil)
+        try await inbox.deliver(.init(key: Self.key("s", round: 1), payload: [11]))
+        #expect(await inbox.receive(Self.key("s", round: 1), timeout: .milliseconds(10)) == [11])
+    }
+
     @Test func theFirstCopyWinsAndRetransmissionsAreAcknowledged() async throws {
         let inbox = PeerInbox()
         try await inbox.deliver(.init(key: Self.key("c"), payload: [1]))

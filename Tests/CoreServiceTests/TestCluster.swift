@@ -17,7 +17,7 @@ final class TestCluster: @unchecked Sendable {
     static let fastSettings = ["round_timeout_ms = 300", "round_deadline_ms = 2500"]
 
     init(parties: Int = 4, threshold: Int = 1, settings: [String] = TestCluster.fastSettings,
-         faulty: (party: Int, mode: String, delayMilliseconds: Int)? = nil) throws {
+         faulty: (party: Int, mode: String, delayMilliseconds: Int)? = nil, extraSections: (Int) -> [String] = { _ in [] }) throws {
         workspace = try TestWorkspace(parties: parties)
         var configurations = try workspace.thresholdCluster(parties: parties)
         for index in configurations.indices {
@@ -27,6 +27,7 @@ final class TestCluster: @unchecked Sendable {
             configurations[index].enableInsecureService = true
             configurations[index].threshold = threshold
             configurations[index].thresholdSettings = settings
+            configurations[index].extraSections += extraSections(index + 1)
             if let faulty, faulty.party == index + 1 {
                 configurations[index].misbehaviour = (faulty.mode, faulty.delayMilliseconds)
             }

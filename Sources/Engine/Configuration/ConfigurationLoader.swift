@@ -121,6 +121,8 @@ public enum ConfigurationLoader {
         settings.batchLimit = try reader.integer("batch_limit", in: 1...10_000) ?? settings.batchLimit
         settings.resultCacheCapacity = try reader.integer("result_cache_capacity", in: 1...10_000_000) ?? settings.resultCacheCapacity
         settings.longPollMilliseconds = try reader.integer("long_poll_milliseconds", in: 0...600_000) ?? settings.longPollMilliseconds
+        settings.poolTargetBlocks = try reader.integer("pool_target_blocks", in: 0...1_000_000) ?? settings.poolTargetBlocks
+        settings.poolBatchBlocks = try reader.integer("pool_batch_blocks", in: 1...4_096) ?? settings.poolBatchBlocks
         try reader.rejectUnknownKeys()
         return settings
     }

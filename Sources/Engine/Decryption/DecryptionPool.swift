@@ -244,6 +244,14 @@ actor DecryptionPool {
         tasks.removeAll { $0.isCancelled }
     }
 
+    /// Adds a finished batch made elsewhere (tests of `PoolAssignment` stand in for a batch session this way).
+    func insertReady(_ id: BatchID, owner: Int, bits: [FieldElement], triples: [BeaverTriple]) {
+        let count = bits.count / unit.bitsPerBlock
+        sequence += 1
+        batches[id] = Batch(owner: owner, count: count, states: Array(repeating: .free, count: count), sequence: sequence)
+        finished(id, bits: bits, triples: triples)
+    }
+
     private func finished(_ id: BatchID, bits: [FieldElement], triples: [BeaverTriple]) {
         var bits = bits, triples = triples
         guard !stopped, var batch = batches[id] else {

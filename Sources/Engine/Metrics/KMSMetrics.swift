@@ -28,6 +28,11 @@ public enum KMSMetrics {
             duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
     }
 
+    /// How a threshold decryption got its preprocessing: blocks of the pool, or its own (no pool blocks agreed).
+    static func recordPoolAssignment(fromPool: Bool) {
+        Counter(label: "kms_decryption_preprocessing_total", dimensions: [("source", fromPool ? "pool" : "own")]).increment()
+    }
+
     /// Values read from the engine now and then (`MetricsEndpoint`'s refresher).
     static func setGauge(_ label: String, _ value: Int, dimensions: [(String, String)] = []) {
         Gauge(label: label, dimensions: dimensions).record(value)

@@ -42,6 +42,7 @@ public final class CoreServer: Sendable {
     /// `[metrics]`: made by `start()`; the refresher reads the engine's figures into gauges.
     private let metricsEndpoint = Mutex<MetricsEndpoint?>(nil)
     private let refreshMetrics: @Sendable () async -> Void
+    private let decryption: DecryptionService
 
     public init(configuration: CoreConfiguration, logger: Logger) async throws(StartError) {
         self.configuration = configuration
@@ -115,7 +116,9 @@ public final class CoreServer: Sendable {
             limiter: keyGeneration.limiter, settings: configuration.decryption,
             wrongUserShares: configuration.testMisbehaviour?.mode == Misbehaviour.wrongUserShares.rawValue, logger: logger)
 
+        self.decryption = decryption
         refreshMetrics = { [engine] in
+            KMSMetrics.setGauge("kms_decryption_pool_blocks", await decryption.pool?.level ?? 0)
             KMSMetrics.setGauge("kms_keys_held", await keyGeneration.store?.records.count ?? 0)
             KMSMetrics.setGauge("kms_mpc_bytes_sent", await engine?.epochs.bytesSent() ?? 0)
             for (peer, bytes) in await engine?.epochs.bytesDeliveredPerPeer() ?? [:] {
@@ -235,6 +238,9 @@ public final class CoreServer: Sendable {
         if let engine, let bootstrapProber {
             // The first epoch of the default context, once every peer answers.
             engine.start { await bootstrapProber.probeAll().allSatisfy { $0.error == nil } }
+            // Then the pool of preprocessed decryption blocks, on that epoch.
+            let decryption = decryption
+            Task { await decryption.startPool() }
         }
         if let misbehaviour = configuration.testMisbehaviour {
             logger.warning("INSECURE TEST MODE: this core misbehaves in the MPC protocols", metadata: ["mode": "\(misbehaviour.mode)"])
@@ -246,6 +252,7 @@ public final class CoreServer: Sendable {
     public func shutdown() async {
         servingState.stopServing()
         engine?.stop()
+        await decryption.stopPool()
         let grace = Duration.seconds(configuration.service.shutdownGraceSeconds)
         async let publicDone: Void = publicServer.shutdown(gracePeriod: grace)
         async let peerDone: Void? = peerServer?.shutdown(gracePeriod: grace)

@@ -69,6 +69,7 @@ struct CoreServiceEndpointRoutes: Sendable {
         status.numParties = UInt32(threshold.partyCount)
         status.mpcBytesSent = UInt64(await engine?.epochs.bytesSent() ?? 0)
         let delivered = await engine?.epochs.bytesDeliveredPerPeer() ?? [:]
+        status.decryptionPoolBlocks = UInt64(await decryption.pool?.level ?? 0)
         if let engine {
             let defaultEpoch = engine.defaultContext.defaultEpochIdentifier
             status.epochs = await engine.epochs.readyEpochIDs().map { $0 == defaultEpoch ? "\($0.hex) (default)" : $0.hex }

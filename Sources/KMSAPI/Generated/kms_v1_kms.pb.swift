@@ -1289,6 +1289,10 @@ public nonisolated struct Kms_V1_HealthStatus: Sendable {
   /// PRSS epochs this core holds, ready for protocols: "<epoch id>" with " (default)" after the default one.
   public var epochs: [String] = []
 
+  /// Preprocessed decryption blocks ready in this core's pool (one block: one LWE block of a ciphertext; a
+  /// euint64 has 32). 0 without a pool (centralized, or pool_target_blocks = 0).
+  public var decryptionPoolBlocks: UInt64 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -3117,7 +3121,7 @@ nonisolated extension Kms_V1_PeerHealth: SwiftProtobuf.Message, SwiftProtobuf._M
 
 nonisolated extension Kms_V1_HealthStatus: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".HealthStatus"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}state\0\u{1}version\0\u{3}deployment_type\0\u{3}party_id\0\u{1}threshold\0\u{3}num_parties\0\u{1}peers\0\u{3}key_ids\0\u{3}refused_keys\0\u{3}mpc_bytes_sent\0\u{1}epochs\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}state\0\u{1}version\0\u{3}deployment_type\0\u{3}party_id\0\u{1}threshold\0\u{3}num_parties\0\u{1}peers\0\u{3}key_ids\0\u{3}refused_keys\0\u{3}mpc_bytes_sent\0\u{1}epochs\0\u{3}decryption_pool_blocks\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -3136,6 +3140,7 @@ nonisolated extension Kms_V1_HealthStatus: SwiftProtobuf.Message, SwiftProtobuf.
       case 9: try { try decoder.decodeRepeatedStringField(value: &self.refusedKeys) }()
       case 10: try { try decoder.decodeSingularUInt64Field(value: &self.mpcBytesSent) }()
       case 11: try { try decoder.decodeRepeatedStringField(value: &self.epochs) }()
+      case 12: try { try decoder.decodeSingularUInt64Field(value: &self.decryptionPoolBlocks) }()
       default: break
       }
     }
@@ -3175,6 +3180,9 @@ nonisolated extension Kms_V1_HealthStatus: SwiftProtobuf.Message, SwiftProtobuf.
     if !self.epochs.isEmpty {
       try visitor.visitRepeatedStringField(value: self.epochs, fieldNumber: 11)
     }
+    if self.decryptionPoolBlocks != 0 {
+      try visitor.visitSingularUInt64Field(value: self.decryptionPoolBlocks, fieldNumber: 12)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -3190,6 +3198,7 @@ nonisolated extension Kms_V1_HealthStatus: SwiftProtobuf.Message, SwiftProtobuf.
     if lhs.refusedKeys != rhs.refusedKeys {return false}
     if lhs.mpcBytesSent != rhs.mpcBytesSent {return false}
     if lhs.epochs != rhs.epochs {return false}
+    if lhs.decryptionPoolBlocks != rhs.decryptionPoolBlocks {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
