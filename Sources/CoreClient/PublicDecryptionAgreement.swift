@@ -6,7 +6,9 @@ import Signatures
 /// Checks the cores' public-decryption answers (DESIGN §3.6): each answer must hold one plaintext of the asked
 /// type per ciphertext and a PublicDecryptVerification signature (over the client's handles, the abi-encoded
 /// values and the extra data) that recovers to that core's signing address; the plaintexts are accepted when
-/// at least t + 1 cores signed the same ones.
+/// at least t + 1 cores signed the same ones. A core that t + 1 answering cores report as having sent wrong shares
+/// inside the MPC (`parties_sent_wrong_shares`, proven by their robust opens) is named: at least one honest core
+/// proved it, so one corrupt core cannot frame another.
 struct PublicDecryptionAgreement {
     struct Signed {
         var party: Int
@@ -19,6 +21,8 @@ struct PublicDecryptionAgreement {
     var types: [FheType]
     var signers: [Signed]
     var dissent: [Int: String]
+    /// Party → the cores that reported it sent wrong shares (only parties reported by t + 1 cores).
+    var wrongShares: [Int: [Int]] = [:]
 
     static func check(
         _ answers: [ClusterCalls.Answer<Kms_V1_PublicDecryptionResponse>], handles: [[UInt8]], types: [FheType],
@@ -26,6 +30,7 @@ struct PublicDecryptionAgreement {
     ) throws(ClientError) -> PublicDecryptionAgreement {
         var groups: [[RadixValue]: [Signed]] = [:]
         var dissent: [Int: String] = [:]
+        var reports: [Int: Set<Int>] = [:]
         for (core, result) in answers {
             let party = core.partyId
             let answer: Kms_V1_PublicDecryptionResponse
@@ -56,6 +61,9 @@ struct PublicDecryptionAgreement {
                     continue
                 }
                 groups[values, default: []].append(Signed(party: party, signature: signature.bytes, address: address))
+                for accused in Set(answer.payload.partiesSentWrongShares) where accused != party {
+                    reports[Int(accused), default: []].insert(party)
+                }
             } catch {
                 dissent[party] = "bad signature: \(error)"
             }
@@ -68,7 +76,10 @@ struct PublicDecryptionAgreement {
         for (other, parties) in groups where other != values {
             for party in parties { dissent[party.party] = "signed other plaintexts" }
         }
-        return PublicDecryptionAgreement(handles: handles, values: values, types: types, signers: signed.sorted { $0.party < $1.party }, dissent: dissent)
+        var agreement = PublicDecryptionAgreement(
+            handles: handles, values: values, types: types, signers: signed.sorted { $0.party < $1.party }, dissent: dissent)
+        agreement.wrongShares = reports.filter { $0.value.count >= threshold + 1 }.mapValues { $0.sorted() }
+        return agreement
     }
 
     var json: [String: Any] {
@@ -78,6 +89,7 @@ struct PublicDecryptionAgreement {
             },
             "signatures": signers.map { ["party_id": $0.party, "address": $0.address.checksummed, "signature": hexString($0.signature)] },
             "dissent": dissent.sorted { $0.key < $1.key }.map { ["party_id": $0.key, "reason": $0.value] },
+            "wrong_shares": wrongShares.sorted { $0.key < $1.key }.map { ["party_id": $0.key, "reported_by": $0.value] },
         ]
     }
 
@@ -85,6 +97,9 @@ struct PublicDecryptionAgreement {
         for (value, type) in zip(values, types) { print("\(FheTypeName.name(type)) \(decimal(value))") }
         print("signed by \(signers.count) core(s): " + signers.map { "core \($0.party) \($0.address.checksummed)" }.joined(separator: ", "))
         for (party, reason) in dissent.sorted(by: { $0.key < $1.key }) { print("core \(party) disagrees: \(reason)") }
+        for (party, reporters) in wrongShares.sorted(by: { $0.key < $1.key }) {
+            print("core \(party) sent wrong shares in the MPC (proven by cores \(reporters.map(String.init).joined(separator: ", ")))")
+        }
     }
 }
 

@@ -13,15 +13,34 @@ public protocol Network: Sendable {
     func receive(from party: Int, session: SessionID, round: Int, timeout: Duration) async throws -> [UInt8]?
 }
 
-/// Rounds and bytes one party sent, recorded by every protocol (shared across tasks of one party).
+/// Rounds and bytes one party sent, recorded by every protocol (shared across tasks of one party), and the
+/// parties its robust opens proved to have sent wrong shares (a share off the decoded polynomial).
 public final class CommunicationMeter: Sendable {
-    private struct Counts { var rounds = 0; var bytes = 0; var messages = 0 }
+    private struct Counts { var rounds = 0; var bytes = 0; var messages = 0; var provenWrong = Set<Int>() }
     private let counts = Mutex(Counts())
     public init() {}
 
     public var rounds: Int { counts.withLock { $0.rounds } }
     public var bytesSent: Int { counts.withLock { $0.bytes } }
     public var messagesSent: Int { counts.withLock { $0.messages } }
+    /// Parties proven to have sent a wrong share in an open measured by this meter.
+    public var provenWrong: Set<Int> { counts.withLock { $0.provenWrong } }
+
+    func recordProvenWrong(_ parties: Set<Int>) {
+        guard !parties.isEmpty else { return }
+        counts.withLock { $0.provenWrong.formUnion(parties) }
+    }
+
+    /// Adds what another meter counted (a request's own meter, folded into its epoch's).
+    public func add(_ other: CommunicationMeter) {
+        let (rounds, bytes, messages, wrong) = other.counts.withLock { ($0.rounds, $0.bytes, $0.messages, $0.provenWrong) }
+        counts.withLock {
+            $0.rounds += rounds
+            $0.bytes += bytes
+            $0.messages += messages
+            $0.provenWrong.formUnion(wrong)
+        }
+    }
 
     func record(round: Bool = true, messages: Int, bytes: Int) {
         counts.withLock {

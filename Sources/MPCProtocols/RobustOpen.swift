@@ -16,18 +16,20 @@ public enum RobustOpen {
         let degree = degree ?? context.threshold, t = context.threshold, count = shares.count
         var columns = [[FieldElement]?](repeating: nil, count: context.partyCount)
         var decoded = Set<Int>()
-        func decodeArrived(_ messages: [[UInt8]?]) throws -> [FieldElement] {
+        func decodeArrived(_ messages: [[UInt8]?]) throws -> (values: [FieldElement], wrong: Set<Int>) {
             for party in 1...messages.count where !decoded.contains(party) && messages[party - 1] != nil {
                 columns[party - 1] = FieldCoding.decode(messages[party - 1], count: count)
                 decoded.insert(party)
             }
-            return try decode(columns: columns, degree: degree, threshold: t, count: count, excluded: excluded)
+            return try decodeReporting(columns: columns, degree: degree, threshold: t, count: count, excluded: excluded)
         }
         let payload = FieldCoding.encode(shares)  // encoded once, sent to everyone
         let gathered = try await context.gather(session: session, round: round, payloads: { _ in payload }) {
             try? decodeArrived($0)
         }
-        return try gathered.result ?? decodeArrived(gathered.messages)
+        let opened = try gathered.result ?? decodeArrived(gathered.messages)
+        context.meter.recordProvenWrong(opened.wrong)
+        return opened.values
     }
 
     /// Decodes `count` values from per-party share vectors (nil = missing or malformed), index 0 = party 1.
@@ -37,7 +39,15 @@ public enum RobustOpen {
     public static func decode(
         columns: [[FieldElement]?], degree: Int, threshold: Int, count: Int, excluded: Set<Int> = []
     ) throws -> [FieldElement] {
+        try decodeReporting(columns: columns, degree: degree, threshold: threshold, count: count, excluded: excluded).values
+    }
+
+    /// `decode`, also returning the parties whose shares lay off a proven polynomial (proven wrong).
+    static func decodeReporting(
+        columns: [[FieldElement]?], degree: Int, threshold: Int, count: Int, excluded: Set<Int> = []
+    ) throws -> (values: [FieldElement], wrong: Set<Int>) {
         let n = columns.count
+        var provenWrong = Set<Int>()
         var active = (1...n).filter { columns[$0 - 1] != nil && !excluded.contains($0) }
         // Corrupt parties that may still be among the active ones: all but those proven wrong.
         var budget = max(0, threshold - excluded.count)
@@ -64,9 +74,10 @@ public enum RobustOpen {
             // The polynomial is proven, so the parties off it are proven wrong: dropped for the rest of the batch.
             active.removeAll { wrong.contains($0) }
             budget -= wrong.count
+            provenWrong.formUnion(wrong)
             index += 1
         }
-        return result
+        return (result, provenWrong)
     }
 }
 

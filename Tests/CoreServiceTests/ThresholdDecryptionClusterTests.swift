@@ -7,7 +7,8 @@ import Testing
 /// Issue 12 acceptance with 4 real kms-server processes over mutual TLS (test parameters): every FHE type is
 /// encrypted with the client on a random value and publicly decrypted by the cores in one batch; eth-account
 /// recovers every core's PublicDecryptVerification signer; bad requests get the status of DESIGN §4; one core
-/// down still decrypts, two down is a clear error; a core sending garbage cannot change a plaintext.
+/// down still decrypts, two down is a clear error; a core sending garbage cannot change a plaintext, and the
+/// client names it from the honest cores' reports.
 /// Runs in the multi-process phase of scripts/test.sh.
 @Suite(.serialized) struct ThresholdDecryptionClusterTests {
     /// A key set made by InsecureKeyGen (fast; the decryption does not depend on how the key was made) and
@@ -155,5 +156,12 @@ import Testing
         #expect((answer["plaintexts"] as? [[String: Any]])?.map { $0["hex"] as? String } == values.map { "0x\($0)" }, "\(answer)")
         let signers = Set((answer["signatures"] as? [[String: Any]] ?? []).compactMap { $0["party_id"] as? Int })
         #expect(signers.isSuperset(of: [1, 2, 3]), "\(answer)")
+        // The honest cores' robust opens prove core 4's shares wrong; the client names it, on their word.
+        let named = (answer["wrong_shares"] as? [[String: Any]]) ?? []
+        #expect(named.compactMap { $0["party_id"] as? Int } == [4], "\(answer)")
+        let reporters = Set((named.first?["reported_by"] as? [Int]) ?? [])
+        #expect(reporters.isSuperset(of: [1, 2, 3]), "\(answer)")
+        let text = try client.run(["decrypt", "--key-id", keyID, "--ciphertext", files[1].path], timeout: 60)
+        #expect(text.output.contains("core 4 sent wrong shares in the MPC (proven by cores 1, 2, 3"), "\(text.combined)")
     }
 }

@@ -17,8 +17,8 @@ extension DecryptionService {
         try publicRequests.checkFree(prepared.id)
         try publicRequests.makeRoom()
         let id = prepared.id
-        let task = background(prepared, user: false) { prepared, messages throws(EngineError) in
-            try await self.publicAnswer(prepared, messages: messages)
+        let task = background(prepared, user: false) { prepared, messages, provenWrong throws(EngineError) in
+            try await self.publicAnswer(prepared, messages: messages, provenWrong: provenWrong)
         } finish: { outcome in
             await self.finishPublic(id, outcome)
         }
@@ -43,7 +43,9 @@ extension DecryptionService {
         publicRequests.finish(id, outcome)
     }
 
-    private func publicAnswer(_ prepared: Prepared, messages: [FieldElement]) throws(EngineError) -> Kms_V1_PublicDecryptionResponse {
+    private func publicAnswer(_ prepared: Prepared, messages: [FieldElement], provenWrong: Set<Int>) throws(EngineError)
+        -> Kms_V1_PublicDecryptionResponse
+    {
         var values: [RadixValue] = []
         for (input, slice) in zip(prepared.inputs, Self.perCiphertext(messages, prepared.inputs)) {
             values.append(try DecryptionInput.value(of: ArraySlice(slice.map(\.value)), type: input.type, parameters: prepared.parameters))
@@ -51,6 +53,7 @@ extension DecryptionService {
         var payload = Kms_V1_PublicDecryptionResponsePayload()
         payload.verificationKey = Data(signer.key.publicKey)
         payload.requestID.requestID = prepared.id.hex
+        payload.partiesSentWrongShares = provenWrong.sorted().map(UInt32.init)
         payload.plaintexts = zip(prepared.inputs, values).map { input, value in
             var plaintext = Kms_V1_TypedPlaintext()
             plaintext.bytes = Data(DecryptionInput.plaintextBytes(value, type: input.type))

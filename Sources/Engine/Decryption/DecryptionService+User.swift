@@ -24,7 +24,7 @@ extension DecryptionService {
         try userRequests.checkFree(prepared.id)
         try userRequests.makeRoom()
         let id = prepared.id
-        let task = background(prepared, user: true) { prepared, shares throws(EngineError) in
+        let task = background(prepared, user: true) { prepared, shares, _ throws(EngineError) in
             try await self.userAnswer(prepared, shares: shares, address: address, userKey: userKey)
         } finish: { outcome in
             await self.finishUser(id, outcome)

@@ -137,7 +137,7 @@ actor DecryptionService {
     /// the block outputs (wiped afterwards), and hands the outcome to `finish` (the kind's table); failures are logged.
     func background<Response: Sendable>(
         _ prepared: Prepared, user: Bool,
-        answer: @escaping @Sendable (Prepared, [FieldElement]) async throws(EngineError) -> Response,
+        answer: @escaping @Sendable (Prepared, [FieldElement], Set<Int>) async throws(EngineError) -> Response,
         finish: @escaping @Sendable (Result<Response, EngineError>) async -> Void
     ) -> Task<Void, Never> {
         let what = user ? "user decryption" : "public decryption"
@@ -146,9 +146,13 @@ actor DecryptionService {
             let outcome: Result<Response, EngineError>
             do {
                 let session = SessionID.root(requestID: prepared.id.bytes, label: user ? "user-decrypt" : "public-decrypt")
-                var outputs = try await Self.blockOutputs(prepared, session: session, user: user)
+                var (outputs, provenWrong) = try await Self.blockOutputs(prepared, session: session, user: user)
                 defer { for index in outputs.indices { outputs[index] = .zero } }
-                outcome = .success(try await answer(prepared, outputs))
+                if !provenWrong.isEmpty {
+                    self.logger.warning("\(what): cores sent wrong shares", metadata: [
+                        "request_id": "\(prepared.id)", "parties": "\(provenWrong.sorted())"])
+                }
+                outcome = .success(try await answer(prepared, outputs, provenWrong))
             } catch {
                 outcome = .failure(KeyGenerationService.failure(error, what: what))
             }
@@ -180,14 +184,15 @@ actor DecryptionService {
     }
 
     /// One value per block of every ciphertext, in order: the opened messages (public), or this core's
-    /// re-randomized degree-t shares of them (user; a centralized core's "share" is the message, degree 0).
-    static func blockOutputs(_ prepared: Prepared, session: SessionID, user: Bool) async throws -> [FieldElement] {
+    /// re-randomized degree-t shares of them (user; a centralized core's "share" is the message, degree 0); and
+    /// the parties this core's robust opens proved to have sent wrong shares in this request.
+    static func blockOutputs(_ prepared: Prepared, session: SessionID, user: Bool) async throws -> ([FieldElement], Set<Int>) {
         var share = try await prepared.store.share(keyID: prepared.keyID.hex)
         defer { share.wipe() }
         let blocks = prepared.inputs.flatMap(\.ciphertext.blocks)
         guard let epoch = prepared.epoch, let plan = prepared.plan else {
             let key = try share.centralizedClientKey()
-            return blocks.map { FieldElement(key.decrypt($0)) }
+            return (blocks.map { FieldElement(key.decrypt($0)) }, [])
         }
         // The closure's copy of the shares is released when `run` returns, so that `share.wipe()` clears the
         // only remaining buffer in place.
@@ -197,10 +202,16 @@ actor DecryptionService {
         let pool = prepared.pool
         await pool?.begin()
         defer { if let pool { Task { await pool.end() } } }
-        return try await ComputeExecutor.shared.run {
+        // The request's own meter (folded into the epoch's afterwards), so that the parties proven wrong are this
+        // request's.
+        let meter = CommunicationMeter()
+        let shared = epoch.party
+        let party = try PartyContext(network: shared.network, threshold: shared.threshold, timeout: shared.timeout, deadline: shared.deadline, meter: meter)
+        defer { shared.meter.add(meter) }
+        let outputs = try await ComputeExecutor.shared.run {
             var material: DecryptionMaterial
             if let pool, let blocks = try await PoolAssignment.run(
-                pool: pool, request: session, requestID: prepared.id, digest: prepared.digest, blocks: blocks.count, context: epoch.party),
+                pool: pool, request: session, requestID: prepared.id, digest: prepared.digest, blocks: blocks.count, context: party),
                var taken = await pool.take(blocks, for: session, plan: plan) {
                 defer {
                     zeroize(&taken.bits)
@@ -212,18 +223,19 @@ actor DecryptionService {
             } else {
                 var random = SecureRandom()
                 material = try await DecryptionMaterial.generate(
-                    blockCount: blocks.count, plan: plan, prss: epoch.prss, context: epoch.party, session: session, using: &random)
+                    blockCount: blocks.count, plan: plan, prss: epoch.prss, context: party, session: session, using: &random)
                 if pool != nil { KMSMetrics.recordPoolAssignment(fromPool: false) }
             }
             defer { material.wipe() }
             if user {
                 return try await ThresholdDecryption.userDecryptShares(
-                    blocks: blocks, secretShares: secretShares, material: material, context: epoch.party, session: session)
+                    blocks: blocks, secretShares: secretShares, material: material, context: party, session: session)
             }
             return try await ThresholdDecryption.publicDecrypt(
-                blocks: blocks, secretShares: secretShares, material: material, context: epoch.party, session: session
+                blocks: blocks, secretShares: secretShares, material: material, context: party, session: session
             ).map { FieldElement($0) }
         }
+        return (outputs, meter.provenWrong)
     }
 
     /// `outputs` cut into one slice per ciphertext.

@@ -639,6 +639,10 @@ public nonisolated struct Kms_V1_PublicDecryptionResponsePayload: Sendable {
   /// Clears the value of `requestID`. Subsequent reads from it will return its default value.
   public mutating func clearRequestID() {self._requestID = nil}
 
+  /// Parties this core's robust opens proved to have sent wrong shares during this decryption (a share off the
+  /// decoded polynomial; a missing share proves nothing). Clients name a party that t + 1 cores report.
+  public var partiesSentWrongShares: [UInt32] = []
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -2036,7 +2040,7 @@ nonisolated extension Kms_V1_PublicDecryptionRequest: SwiftProtobuf.Message, Swi
 
 nonisolated extension Kms_V1_PublicDecryptionResponsePayload: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".PublicDecryptionResponsePayload"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}verification_key\0\u{1}plaintexts\0\u{3}request_id\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}verification_key\0\u{1}plaintexts\0\u{3}request_id\0\u{3}parties_sent_wrong_shares\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2047,6 +2051,7 @@ nonisolated extension Kms_V1_PublicDecryptionResponsePayload: SwiftProtobuf.Mess
       case 1: try { try decoder.decodeSingularBytesField(value: &self.verificationKey) }()
       case 2: try { try decoder.decodeRepeatedMessageField(value: &self.plaintexts) }()
       case 3: try { try decoder.decodeSingularMessageField(value: &self._requestID) }()
+      case 4: try { try decoder.decodeRepeatedUInt32Field(value: &self.partiesSentWrongShares) }()
       default: break
       }
     }
@@ -2066,6 +2071,9 @@ nonisolated extension Kms_V1_PublicDecryptionResponsePayload: SwiftProtobuf.Mess
     try { if let v = self._requestID {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
     } }()
+    if !self.partiesSentWrongShares.isEmpty {
+      try visitor.visitPackedUInt32Field(value: self.partiesSentWrongShares, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2073,6 +2081,7 @@ nonisolated extension Kms_V1_PublicDecryptionResponsePayload: SwiftProtobuf.Mess
     if lhs.verificationKey != rhs.verificationKey {return false}
     if lhs.plaintexts != rhs.plaintexts {return false}
     if lhs._requestID != rhs._requestID {return false}
+    if lhs.partiesSentWrongShares != rhs.partiesSentWrongShares {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
