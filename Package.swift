@@ -130,8 +130,8 @@ let package = Package(
         .executableTarget(
             name: "KMSBench",
             dependencies: [
-                "Algebra", "FHEKeys", "MPCProtocols", "MPCTestSupport", "Vault", "SecureMemory", "GRPCCore", "CRawGRPCBench", "KMSAPI",
-                "Engine", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                "Algebra", "FHEKeys", "MPCProtocols", "MPCTestSupport", "Vault", "SecureMemory", "GRPCCore", "CRawGRPCBench", "KMSAPI", "Signatures",
+                "Engine", .product(name: "SwiftProtobuf", package: "swift-protobuf"), .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
 

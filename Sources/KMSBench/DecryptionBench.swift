@@ -1,10 +1,12 @@
 import Algebra
+import Crypto
 import Engine
 import FHEKeys
 import Foundation
 import GRPCCore
 import KMSAPI
 import MPCProtocols
+import Signatures
 import SwiftProtobuf
 
 /// `kms-bench decrypt [--params default|test] [--parties N] [--threshold T] [--samples S] [--in-flight 1,16,64]
@@ -21,7 +23,7 @@ enum DecryptionBench {
     static func run(arguments: [String]) async throws {
         if arguments.contains("--help") {
             print("usage: kms-bench decrypt [--params default (default)|test] [--parties N (4)] [--threshold T (1)] "
-                + "[--samples S (30)] [--in-flight LIST (1,16,64)] [--pool-target BLOCKS (1024)] [--pool-batch BLOCKS (64)]")
+                + "[--samples S (30)] [--user-samples U (10)] [--in-flight LIST (1,16,64)] [--pool-target BLOCKS (1024)] [--pool-batch BLOCKS (64)]")
             return
         }
         func option(_ name: String, _ fallback: String) -> String {
@@ -80,6 +82,25 @@ enum DecryptionBench {
                      percentile(latencies, 0.5), percentile(latencies, 0.99), latencies[0]))
         let perRequest = zip(bytesAfter, bytesBefore).map { Double($0 - $1) / Double(samples) / 1024 }
         print("bytes sent per euint64 by each core: " + perRequest.map { String(format: "%.1f KiB", $0) }.joined(separator: ", "))
+
+        // User decryption, one request at a time: UserDecryptSync on every core, every share opened with the user's
+        // X-Wing key and the value reconstructed from them (as kms-core-client user-decrypt does).
+        let userSamples = max(0, Int(option("--user-samples", "10")) ?? 10)
+        if userSamples > 0 {
+            var seed = SecureRandom()
+            let userKey = try UserShareSigncryption.privateKey(seed: seed.bytes(count: 32))
+            let address = try EthereumAddress(bytes: seed.bytes(count: 20))
+            var userLatencies: [Double] = []
+            for index in 0..<userSamples {
+                start = clock.now
+                try await userDecrypt(cluster, keyID: keyID, input: inputs[index % inputs.count], parameters: parameters,
+                                      threshold: threshold, userKey: userKey, address: address)
+                userLatencies.append(KeyGenBench.seconds(clock.now - start) * 1000)
+            }
+            userLatencies.sort()
+            print(String(format: "user decryption (%d sequential euint64, shares opened and reconstructed): p50 %.1f ms, p99 %.1f ms",
+                         userSamples, percentile(userLatencies, 0.5), percentile(userLatencies, 0.99)))
+        }
 
         // Throughput with requests in flight.
         for level in levels {
@@ -161,6 +182,50 @@ enum DecryptionBench {
             let chunk: Kms_V1_PublicObjectChunk = try await cluster.call(cluster.channels[0], CoreServiceMethod.getPublicObject.path, request)
             bytes += chunk.data
             if bytes.count >= chunk.totalSize || chunk.data.isEmpty { return bytes }
+        }
+    }
+
+    /// UserDecryptSync on every core at once; the shares are opened with `userKey` (signatures checked against
+    /// no signer: the bench trusts its own cores) and the reconstructed value must be the input.
+    static func userDecrypt(
+        _ cluster: LocalCluster, keyID: String, input: (value: RadixValue, bytes: [UInt8]), parameters: FHEParameters, threshold: Int,
+        userKey: XWingMLKEM768X25519.PrivateKey, address: EthereumAddress
+    ) async throws {
+        let id = newID()
+        let handle = SHA3_256.hash(input.bytes)
+        var request = Kms_V1_UserDecryptionRequest()
+        request.requestID.requestID = id
+        request.keyID.requestID = keyID
+        var ciphertext = Kms_V1_TypedCiphertext()
+        ciphertext.ciphertext = Data(input.bytes)
+        ciphertext.fheType = .uint64
+        ciphertext.externalHandle = Data(handle)
+        request.ciphertexts = [ciphertext]
+        request.clientAddress = address.checksummed
+        request.encryptionKey = userKey.publicKey.rawRepresentation
+        let sent = request
+        let answers = try await withThrowingTaskGroup(of: (Int, Kms_V1_UserDecryptionResponse).self) { group in
+            for (index, channel) in cluster.channels.enumerated() {
+                group.addTask {
+                    (index + 1, try await cluster.call(channel, CoreServiceMethod.userDecryptSync.path, sent, timeout: .seconds(120)))
+                }
+            }
+            return try await group.reduce(into: [Int: Kms_V1_UserDecryptionResponse]()) { $0[$1.0] = $1.1 }
+        }
+        let binding = UserDecryptionShare.Binding(
+            requestID: try RequestIdentifier(validating: id).bytes, userAddress: address, handle: handle,
+            encryptionKey: Array(userKey.publicKey.rawRepresentation))
+        var shares: [Int: [FieldElement]] = [:]
+        for (party, answer) in answers {
+            guard let signcrypted = answer.payload.shares.first else { throw Failure(description: "core \(party) sent no share") }
+            let share = try UserShareSigncryption.open(
+                Array(signcrypted.ciphertext), partyID: party, binding: binding, privateKey: userKey, signer: nil)
+            shares[party] = share.shares.map { FieldElement($0) }
+        }
+        let messages = try UserDecryptionReconstruction.reconstruct(
+            shares: shares, threshold: threshold, partyCount: cluster.channels.count, plaintextModulus: parameters.plaintextModulus)
+        guard try UserDecryptionReconstruction.value(messages: messages, parameters: parameters) == input.value else {
+            throw Failure(description: "the user's reconstruction is not the value")
         }
     }
 
