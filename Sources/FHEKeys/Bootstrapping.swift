@@ -1,9 +1,18 @@
 import Algebra
 
-/// GLWE secret key S (binary, k polynomials of size N) and its extracted LWE key.
+/// GLWE secret key S (binary, k polynomials of size N) and its extracted LWE key, held in zeroized storage
+/// (`SecretCoefficients`).
 public struct GLWESecretKey: Sendable, Equatable {
-    public var coefficients: [FieldElement]
-    public init(coefficients: [FieldElement]) { self.coefficients = coefficients }
+    let storage: SecretCoefficients
+    /// Copies `coefficients` into owned storage that is wiped on release (the caller should zeroize its copy).
+    public init(coefficients: [FieldElement]) { storage = SecretCoefficients(coefficients) }
+    /// A copy of the coefficients as an ordinary array: the caller owns it and should zeroize it.
+    public var coefficients: [FieldElement] { storage.elements }
+    /// Temporary read access to the coefficients without copying them; the pointer must not escape.
+    public func withUnsafeCoefficients<R>(_ body: (UnsafeBufferPointer<FieldElement>) throws -> R) rethrows -> R {
+        try storage.withUnsafeBufferPointer(body)
+    }
+    public static func == (lhs: GLWESecretKey, rhs: GLWESecretKey) -> Bool { lhs.storage.constantTimeEquals(rhs.storage) }
     /// A fresh key from the system CSPRNG (no caller-supplied generator; see `LWESecretKey.generate`).
     public static func generate(parameters: FHEParameters) -> GLWESecretKey {
         var generator = SystemRandomNumberGenerator()
@@ -14,10 +23,12 @@ public struct GLWESecretKey: Sendable, Equatable {
     }
     /// Any generator: for reproducible tests only (internal; reached with `@testable import`).
     static func insecureDeterministicGenerate<G: RandomNumberGenerator>(parameters: FHEParameters, using generator: inout G) -> GLWESecretKey {
-        GLWESecretKey(coefficients: Arithmetic.binary(count: parameters.bigLWEDimension, using: &generator))
+        var coefficients = Arithmetic.binary(count: parameters.bigLWEDimension, using: &generator)
+        defer { coefficients.zeroize() }
+        return GLWESecretKey(coefficients: coefficients)
     }
-    /// The LWE key under which sample extraction yields ciphertexts (same coefficients).
-    public var extractedLWEKey: LWESecretKey { LWESecretKey(coefficients: coefficients) }
+    /// The LWE key under which sample extraction yields ciphertexts (the same storage, not a copy).
+    public var extractedLWEKey: LWESecretKey { LWESecretKey(storage: storage) }
 }
 
 /// Bootstrapping key: GGSW(s_i) under S for each small-key coefficient, kept in NTT form.
@@ -119,10 +130,12 @@ public struct BootstrappingKey: Sendable {
     ) -> BootstrappingKey {
         let k = parameters.glweDimension, N = parameters.polynomialSize, levels = parameters.pbsLevels
         let masks = expandMasks(seed: seed, parameters: parameters)
-        let noise = (0..<(small.coefficients.count * (k + 1) * levels * N)).map { _ in
+        var noise = (0..<(small.dimension * (k + 1) * levels * N)).map { _ in
             Arithmetic.tUniform(log2Bound: parameters.glweNoiseLog2, using: &generator)
         }
-        let bodies = bodies(masks: masks, smallSecret: small.coefficients, bigSecret: big.coefficients, noise: noise, parameters: parameters)
+        var smallSecret = small.coefficients, bigSecret = big.coefficients
+        defer { noise.zeroize(); smallSecret.zeroize(); bigSecret.zeroize() }
+        let bodies = bodies(masks: masks, smallSecret: smallSecret, bigSecret: bigSecret, noise: noise, parameters: parameters)
         return BootstrappingKey(seed: seed, bodies: bodies, parameters: parameters)
     }
 

@@ -81,6 +81,10 @@ extension Array where Element == UInt8 {
         reserveCapacity(count + elements.count * 8)
         for e in elements { append(word: e.value) }
     }
+    mutating func append(elements: UnsafeBufferPointer<FieldElement>) {
+        reserveCapacity(count + elements.count * 8)
+        for e in elements { append(word: e.value) }
+    }
 }
 
 extension LWECiphertext {
@@ -107,14 +111,16 @@ extension LWECiphertext {
 extension ClientKey {
     public func serialized() -> [UInt8] {
         var out = FHESerialization.header(.lweSecretKey, parameters)
-        out.append(elements: small.coefficients + big.coefficients)
+        small.withUnsafeCoefficients { out.append(elements: $0) }
+        big.withUnsafeCoefficients { out.append(elements: $0) }
         return out
     }
     public init(serialized bytes: [UInt8]) throws(FHEError) {
         var reader = ByteReader(bytes)
         let parameters = try reader.header(.lweSecretKey)
-        let small = try reader.binary(parameters.lweDimension)
-        let big = try reader.binary(parameters.bigLWEDimension)
+        var small = try reader.binary(parameters.lweDimension)
+        var big = try reader.binary(parameters.bigLWEDimension)
+        defer { small.zeroize(); big.zeroize() }
         try reader.finish()
         self.init(parameters: parameters, small: LWESecretKey(coefficients: small), big: GLWESecretKey(coefficients: big))
     }
