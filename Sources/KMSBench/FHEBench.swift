@@ -2,15 +2,16 @@ import Algebra
 import FHEKeys
 import Foundation
 
-/// `kms-bench fhe [--test-parameters] [--repeat N] [--rounds R] [--concrete-p-error P] [--no-concrete]`: external
-/// product, PBS, KS-PBS, key switching, key generation, key sizes, and the same-run concrete-python comparison
+/// `kms-bench fhe [--test-parameters] [--repeat N] [--rounds R] [--concrete-p-error P] [--no-concrete] [--batch B]`:
+/// external product, PBS, KS-PBS, key switching, key generation, key sizes, the batch throughput (B KS-PBS with one
+/// worker and with every core; 0 skips it), and the same-run concrete-python comparison
 /// (scripts/bench/concrete_lookup.py). The comparison runs R rounds, each timing our KS-PBS and then
 /// concrete-python's lookup back to back, and reports the median of the per-round ratios (load changes between
 /// rounds hit both sides). --concrete-p-error adds rounds with concrete's optimizer asked for failure probability P.
 enum FHEBench {
     static func run(arguments: [String]) async throws {
         if arguments.contains("--help") {
-            print("usage: kms-bench fhe [--test-parameters] [--repeat N] [--rounds R] [--concrete-p-error P] [--no-concrete]")
+            print("usage: kms-bench fhe [--test-parameters] [--repeat N] [--rounds R] [--concrete-p-error P] [--no-concrete] [--batch B]")
             return
         }
         let parameters = arguments.contains("--test-parameters") ? FHEParameters.insecureTest : .production
@@ -72,6 +73,12 @@ enum FHEBench {
         print("| key-switching key full / seeded | \(kskFull / 1_048_576) MiB / \(kskSeeded / 1024) KiB | — |")
         print("| wrong PBS results | \(wrong) of \(repeats) | — |")
         print("(checksum \(checksum & 0xff))")
+
+        let batch = max(0, option("--batch").flatMap(Int.init) ?? 64)
+        if batch > 0 {
+            await FHEBatchBench.run(servers: [("classic", server)], client: client, table: table, count: batch,
+                                    generator: &generator)
+        }
 
         if arguments.contains("--no-concrete") { return }
         var comparisons: [(label: String, pError: Double?)] = [("default parameters", nil)]
