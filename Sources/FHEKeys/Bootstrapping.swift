@@ -61,9 +61,14 @@ public struct BootstrappingKey: Sendable {
 
     /// GLWE masks from the seed: per (i, row), k polynomials in coefficient form.
     public static func expandMasks(seed: [UInt8], parameters: FHEParameters) -> [FieldElement] {
+        expandMasks(seed: seed, domain: domain, ggswCount: parameters.lweDimension, parameters: parameters)
+    }
+
+    /// GLWE masks of `ggswCount` GGSWs expanded from the seed under a domain separator.
+    static func expandMasks(seed: [UInt8], domain: String, ggswCount: Int, parameters: FHEParameters) -> [FieldElement] {
         var generator = SeededGenerator(seed: seed, domain: domain)
         let k = parameters.glweDimension, N = parameters.polynomialSize
-        let count = parameters.lweDimension * (k + 1) * parameters.pbsLevels * k * N
+        let count = ggswCount * (k + 1) * parameters.pbsLevels * k * N
         return (0..<count).map { _ in FieldElement.random(using: &generator) }
     }
 
@@ -142,12 +147,23 @@ public struct BootstrappingKey: Sendable {
     /// Builds the NTT-form key from a seed (masks) and the bodies (the seeded, compressed form).
     public init(seed: [UInt8], bodies: [FieldElement], parameters: FHEParameters) {
         let masks = Self.expandMasks(seed: seed, parameters: parameters)
+        let ntt = NegacyclicNTT(size: parameters.polynomialSize)
+        self.parameters = parameters
+        self.seed = seed
+        self.ntt = Self.nttForm(masks: masks, bodies: bodies, ggswCount: parameters.lweDimension,
+                                parameters: parameters, transform: ntt)
+        self.transform = ntt
+    }
+
+    /// GGSW rows (masks from the seed, bodies in coefficient form) in the blind rotation's layout: N^−1·NTT of each
+    /// component, [(ggsw·rows + row)·(k+1) + component]·N. Shared by the multi-bit key.
+    static func nttForm(masks: [FieldElement], bodies: [FieldElement], ggswCount: Int, parameters: FHEParameters,
+                        transform ntt: NegacyclicNTT) -> [FieldElement] {
         let k = parameters.glweDimension, N = parameters.polynomialSize, levels = parameters.pbsLevels
-        let ntt = NegacyclicNTT(size: N)
         let rows = (k + 1) * levels
         let sizeInverse = FieldElement(UInt64(N)).inverse()!
-        var flat = [FieldElement](repeating: .zero, count: parameters.lweDimension * rows * (k + 1) * N)
-        for i in 0..<parameters.lweDimension {
+        var flat = [FieldElement](repeating: .zero, count: ggswCount * rows * (k + 1) * N)
+        for i in 0..<ggswCount {
             for row in 0..<rows {
                 let index = i * rows + row
                 for m in 0...k {
@@ -160,9 +176,6 @@ public struct BootstrappingKey: Sendable {
                 }
             }
         }
-        self.parameters = parameters
-        self.seed = seed
-        self.ntt = flat
-        self.transform = ntt
+        return flat
     }
 }

@@ -41,6 +41,14 @@ public struct ClientKey: Sendable, Equatable {
         return ServerKey(bootstrappingKey: bsk, keySwitchingKey: ksk)
     }
 
+    /// Server key with the multi-bit bootstrapping key (grouping factor 2; same seeds as `serverKey`, the multi-bit
+    /// masks under their own domain).
+    public func multiBitServerKey<G: RandomNumberGenerator>(seed: [UInt8], using generator: inout G) -> ServerKey {
+        let bsk = MultiBitBootstrappingKey.generate(small: small, big: big, parameters: parameters, seed: SHA3_256.hash(seed + [0x42]), using: &generator)
+        let ksk = KeySwitchingKey.generate(from: big.extractedLWEKey, to: small, parameters: parameters, seed: SHA3_256.hash(seed + [0x4B]), using: &generator)
+        return ServerKey(multiBitBootstrappingKey: bsk, keySwitchingKey: ksk)
+    }
+
     public func encrypt<G: RandomNumberGenerator>(_ message: UInt64, using generator: inout G) -> LWECiphertext {
         small.encrypt(message: message, parameters: parameters, using: &generator)
     }

@@ -5,7 +5,7 @@ import Algebra
 /// parameter set, so any extra or missing byte is an error.
 public enum FHEObjectType: UInt8, Sendable {
     case lweCiphertext = 1, lweSecretKey = 2, glweSecretKey = 3, keySwitchingKey = 4, bootstrappingKey = 5, compactPublicKey = 6,
-         serverKey = 7, radixCiphertext = 8
+         serverKey = 7, radixCiphertext = 8, multiBitBootstrappingKey = 9
 }
 
 public enum FHESerialization {
@@ -158,6 +158,25 @@ extension BootstrappingKey {
         let seed = Array(try reader.take(FHESerialization.seedLength))
         let count = parameters.lweDimension * (parameters.glweDimension + 1) * parameters.pbsLevels * parameters.polynomialSize
         let bodies = try reader.elements(count)
+        try reader.finish()
+        self.init(seed: seed, bodies: bodies, parameters: parameters)
+    }
+}
+
+extension MultiBitBootstrappingKey {
+    /// Seeded (compressed) form: seed + bodies in coefficient form (type `multiBitBootstrappingKey`).
+    public func serialized() -> [UInt8] {
+        var out = FHESerialization.header(.multiBitBootstrappingKey, parameters)
+        out.append(contentsOf: seed)
+        out.append(elements: bodies)
+        return out
+    }
+    public init(serialized bytes: [UInt8]) throws(FHEError) {
+        var reader = ByteReader(bytes)
+        let parameters = try reader.header(.multiBitBootstrappingKey)
+        guard Self.supports(parameters) else { throw .unknownParameterSet(parameters.id) }
+        let seed = Array(try reader.take(FHESerialization.seedLength))
+        let bodies = try reader.elements(Self.bodyCount(parameters: parameters))
         try reader.finish()
         self.init(seed: seed, bodies: bodies, parameters: parameters)
     }

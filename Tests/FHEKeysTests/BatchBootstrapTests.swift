@@ -11,7 +11,7 @@ import Testing
         let table = (0..<p.plaintextModulus).map { _ in generator.next() % p.plaintextModulus }
         let messages = (0..<13).map { _ in generator.next() % p.plaintextModulus }
         let inputs = messages.map { client.encrypt($0, using: &generator) }
-        for server in [TestKeys.server] {
+        for server in [TestKeys.server, MultiBitBootstrapTests.server] {
             let batch = await server.apply(table, to: inputs, workers: workers)
             let sequential = inputs.map { server.apply(table, to: $0) }
             #expect(batch == sequential)  // the PBS is deterministic: bit-identical ciphertexts
