@@ -46,6 +46,15 @@ public enum NoiseModel {
             + 3 * n / 4 * (1 + kN / 2) * truncationVariance(baseLog: params.pbsBaseLog, levels: params.pbsLevels)
     }
 
+    /// Variance of a PBS input (a KS-PBS output plus one encryption of zero from the noise reduction) in units of
+    /// the 2N step (p/2N)²: what `ModulusSwitchNoiseReductionKey.improve` adds to the switch error's own variance.
+    public static func modulusSwitchInputVariance(_ params: FHEParameters, multiBit: Bool) -> Double {
+        let fieldUnits = keySwitchVariance(params) + (multiBit ? multiBitBootstrapVariance(params) : bootstrapVariance(params))
+            + tUniformVariance(log2Bound: params.lweNoiseLog2)
+        let step = p / Double(2 * params.polynomialSize)
+        return fieldUnits / (step * step)
+    }
+
     /// Variance (in units of the 2N torus step) added by modulus switching of an n-dimensional ciphertext.
     public static func modulusSwitchVariance(_ params: FHEParameters) -> Double {
         (Double(params.lweDimension) / 2 + 1) / 12

@@ -5,7 +5,8 @@ import Algebra
 /// parameter set, so any extra or missing byte is an error.
 public enum FHEObjectType: UInt8, Sendable {
     case lweCiphertext = 1, lweSecretKey = 2, glweSecretKey = 3, keySwitchingKey = 4, bootstrappingKey = 5, compactPublicKey = 6,
-         serverKey = 7, radixCiphertext = 8, multiBitBootstrappingKey = 9
+         serverKey = 7, radixCiphertext = 8, multiBitBootstrappingKey = 9,
+         modulusSwitchNoiseReductionKey = 10
 }
 
 public enum FHESerialization {
@@ -61,12 +62,17 @@ struct ByteReader {
     }
     /// Reads and checks the header; returns the parameter set it names.
     mutating func header(_ type: FHEObjectType) throws(FHEError) -> FHEParameters {
+        try header(type, versions: FHESerialization.version...FHESerialization.version).parameters
+    }
+    /// Reads and checks the header of a type with several format versions.
+    mutating func header(_ type: FHEObjectType, versions: ClosedRange<UInt8>) throws(FHEError)
+        -> (parameters: FHEParameters, version: UInt8) {
         guard Array(try take(4)) == FHESerialization.magic else { throw .badMagic }
         let found = try byte()
         guard found == type.rawValue else { throw .wrongType(expected: type.rawValue, found: found) }
         let version = try byte()
-        guard version == FHESerialization.version else { throw .unsupportedVersion(version) }
-        return try FHEParameters.withID(try byte())
+        guard versions.contains(version) else { throw .unsupportedVersion(version) }
+        return (try FHEParameters.withID(try byte()), version)
     }
     func finish() throws(FHEError) {
         guard offset == bytes.count else { throw .oversized(extraBytes: bytes.count - offset) }
@@ -179,5 +185,23 @@ extension MultiBitBootstrappingKey {
         let bodies = try reader.elements(Self.bodyCount(parameters: parameters))
         try reader.finish()
         self.init(seed: seed, bodies: bodies, parameters: parameters)
+    }
+}
+
+extension ModulusSwitchNoiseReductionKey {
+    /// Seeded form: seed + the M bodies (type `modulusSwitchNoiseReductionKey`).
+    public func serialized() -> [UInt8] {
+        var out = FHESerialization.header(.modulusSwitchNoiseReductionKey, parameters)
+        out.append(contentsOf: seed)
+        out.append(elements: bodies)
+        return out
+    }
+    public init(serialized bytes: [UInt8]) throws(FHEError) {
+        var reader = ByteReader(bytes)
+        let parameters = try reader.header(.modulusSwitchNoiseReductionKey)
+        let seed = Array(try reader.take(FHESerialization.seedLength))
+        let bodies = try reader.elements(parameters.modulusSwitchZeros)
+        try reader.finish()
+        self.init(parameters: parameters, seed: seed, bodies: bodies)
     }
 }

@@ -41,7 +41,8 @@ public enum DistributedKeyGeneration {
         var switchingNoise = prss.maskShares(count: kN * parameters.ksLevels, bound: lweBound, session: session.child("noise", 2))
         let bootstrappingCount = material.isMultiBit ? MultiBitBootstrappingKey.bodyCount(parameters: parameters) : n * rows * N
         var bootstrappingNoise = prss.maskShares(count: bootstrappingCount, bound: glweBound, session: session.child("noise", 3))
-        defer { zeroize(&publicNoise); zeroize(&switchingNoise); zeroize(&bootstrappingNoise) }
+        var reductionNoise = prss.maskShares(count: parameters.modulusSwitchZeros, bound: lweBound, session: session.child("noise", 4))
+        defer { zeroize(&publicNoise); zeroize(&switchingNoise); zeroize(&bootstrappingNoise); zeroize(&reductionNoise) }
 
         let switchingMasks = KeySwitchingKey.expandMasks(seed: seeds.keySwitchingKey, parameters: parameters)
         var shares = CompactPublicKey.body(
@@ -65,6 +66,10 @@ public enum DistributedKeyGeneration {
                 smallSecret: material.smallKey, bigSecret: material.bigKey, products: material.products,
                 noise: bootstrappingNoise, parameters: parameters)
         }
+        // The modulus switch noise reduction's encryptions of zero (linear in s and the noise), opened last.
+        let reductionMasks = ModulusSwitchNoiseReductionKey.expandMasks(seed: seeds.modulusSwitchNoiseReduction, parameters: parameters)
+        shares += ModulusSwitchNoiseReductionKey.bodies(masks: reductionMasks, smallSecret: material.smallKey,
+                                                        noise: reductionNoise, parameters: parameters)
         defer { zeroize(&shares) }
 
         var opened = [FieldElement]()
@@ -83,12 +88,17 @@ public enum DistributedKeyGeneration {
         let keySwitching = KeySwitchingKey(
             parameters: parameters, seed: seeds.keySwitchingKey, bodies: Array(opened[switchingStart..<bootstrappingStart]),
             masks: switchingMasks)
-        let bodies = Array(opened[bootstrappingStart...])
+        let reductionStart = opened.count - parameters.modulusSwitchZeros
+        let bodies = Array(opened[bootstrappingStart..<reductionStart])
+        let reduction = ModulusSwitchNoiseReductionKey(parameters: parameters, seed: seeds.modulusSwitchNoiseReduction,
+                                                       bodies: Array(opened[reductionStart...]), masks: reductionMasks)
         let blindRotation: BlindRotationKey = material.isMultiBit
             ? .multiBit(MultiBitBootstrappingKey(seed: seeds.bootstrappingKey, bodies: bodies, parameters: parameters))
             : .classic(BootstrappingKey(seed: seeds.bootstrappingKey, bodies: bodies, parameters: parameters))
         let share = try SecretKeyShare(parameters: parameters, partyID: context.partyID, smallKey: material.smallKey, bigKey: material.bigKey)
         return ThresholdKeySet(seeds: seeds, publicKey: publicKey,
-                               serverKey: ServerKey(blindRotationKey: blindRotation, keySwitchingKey: keySwitching), share: share)
+                               serverKey: ServerKey(blindRotationKey: blindRotation, keySwitchingKey: keySwitching,
+                                                    modulusSwitchNoiseReduction: reduction),
+                               share: share)
     }
 }
