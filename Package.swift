@@ -44,9 +44,9 @@ let package = Package(
         // -O3: at SwiftPM's -O2 clang leaves the NTT kernels about 25 % slower (measured, docs/BENCHMARKS.md).
         .target(name: "CGoldilocks", cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "Algebra", dependencies: ["CGoldilocks"]),
-        .target(name: "FHEKeys", dependencies: ["Algebra", "CGoldilocks"]),
-        // Owned, zeroized secret buffers shared by the vault and the MPC layer (no dependencies).
+        // Owned, zeroized secret buffers shared by the vault, the MPC layer and the FHE secret keys (no dependencies).
         .target(name: "SecureMemory"),
+        .target(name: "FHEKeys", dependencies: ["Algebra", "CGoldilocks", "SecureMemory"]),
         .target(name: "MPCProtocols", dependencies: ["Algebra", "FHEKeys", "SecureMemory"]),
         // The fault-injecting in-memory network: for tests and in-process benchmarks only, never for the server.
         .target(name: "MPCTestSupport", dependencies: ["Algebra", "MPCProtocols"]),
@@ -138,7 +138,7 @@ let package = Package(
         // MARK: Tests
         .testTarget(name: "AlgebraTests", dependencies: ["Algebra"]),
         .testTarget(name: "MPCProtocolsTests", dependencies: ["MPCProtocols", "Algebra", "FHEKeys", "MPCTestSupport", "SecureMemory"]),
-        .testTarget(name: "FHEKeysTests", dependencies: ["FHEKeys", "Algebra", "CGoldilocks"]),
+        .testTarget(name: "FHEKeysTests", dependencies: ["FHEKeys", "Algebra", "CGoldilocks", "SecureMemory"]),
         .testTarget(name: "VaultTests", dependencies: ["Vault", "VaultCrashWriter", "SecureMemory"]),
         .testTarget(name: "SecureMemoryTests", dependencies: ["SecureMemory"]),
         .testTarget(

@@ -52,6 +52,21 @@ enum BlindRotationKernels {
         }
     }
 
+    /// Multi-bit group combination: combined[c·N + t] = Σ_p (NTT(X^(exponents[p]))[t] − 1)·key[(p·columns + c)·N + t]
+    /// for c < columns, with the NTT of the monomials read from `monomials` (`goldilocks_multibit_combine`).
+    @inline(__always)
+    static func multiBitCombine(key: UnsafePointer<FieldElement>, exponents: UnsafePointer<Int>, patterns: Int,
+                                columns: Int, size N: Int, powers: UnsafePointer<UInt64>, orders: UnsafePointer<UInt32>,
+                                into combined: UnsafeMutablePointer<FieldElement>,
+                                prefetch: UnsafePointer<FieldElement>? = nil) {
+        let next = prefetch.map { UnsafeRawPointer($0).assumingMemoryBound(to: UInt64.self) }
+        words(key, patterns * columns * N) { key in
+            words(combined, columns * N) { combined in
+                goldilocks_multibit_combine(key, patterns, exponents, columns, N, powers, orders, combined, next)
+            }
+        }
+    }
+
     @inline(__always)
     private static func words<R>(_ pointer: UnsafePointer<FieldElement>, _ count: Int,
                                  _ body: (UnsafePointer<UInt64>) -> R) -> R {

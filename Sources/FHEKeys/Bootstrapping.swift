@@ -1,9 +1,18 @@
 import Algebra
 
-/// GLWE secret key S (binary, k polynomials of size N) and its extracted LWE key.
+/// GLWE secret key S (binary, k polynomials of size N) and its extracted LWE key, held in zeroized storage
+/// (`SecretCoefficients`).
 public struct GLWESecretKey: Sendable, Equatable {
-    public var coefficients: [FieldElement]
-    public init(coefficients: [FieldElement]) { self.coefficients = coefficients }
+    let storage: SecretCoefficients
+    /// Copies `coefficients` into owned storage that is wiped on release (the caller should zeroize its copy).
+    public init(coefficients: [FieldElement]) { storage = SecretCoefficients(coefficients) }
+    /// A copy of the coefficients as an ordinary array: the caller owns it and should zeroize it.
+    public var coefficients: [FieldElement] { storage.elements }
+    /// Temporary read access to the coefficients without copying them; the pointer must not escape.
+    public func withUnsafeCoefficients<R>(_ body: (UnsafeBufferPointer<FieldElement>) throws -> R) rethrows -> R {
+        try storage.withUnsafeBufferPointer(body)
+    }
+    public static func == (lhs: GLWESecretKey, rhs: GLWESecretKey) -> Bool { lhs.storage.constantTimeEquals(rhs.storage) }
     /// A fresh key from the system CSPRNG (no caller-supplied generator; see `LWESecretKey.generate`).
     public static func generate(parameters: FHEParameters) -> GLWESecretKey {
         var generator = SystemRandomNumberGenerator()
@@ -14,10 +23,12 @@ public struct GLWESecretKey: Sendable, Equatable {
     }
     /// Any generator: for reproducible tests only (internal; reached with `@testable import`).
     static func insecureDeterministicGenerate<G: RandomNumberGenerator>(parameters: FHEParameters, using generator: inout G) -> GLWESecretKey {
-        GLWESecretKey(coefficients: Arithmetic.binary(count: parameters.bigLWEDimension, using: &generator))
+        var coefficients = Arithmetic.binary(count: parameters.bigLWEDimension, using: &generator)
+        defer { coefficients.zeroize() }
+        return GLWESecretKey(coefficients: coefficients)
     }
-    /// The LWE key under which sample extraction yields ciphertexts (same coefficients).
-    public var extractedLWEKey: LWESecretKey { LWESecretKey(coefficients: coefficients) }
+    /// The LWE key under which sample extraction yields ciphertexts (the same storage, not a copy).
+    public var extractedLWEKey: LWESecretKey { LWESecretKey(storage: storage) }
 }
 
 /// Bootstrapping key: GGSW(s_i) under S for each small-key coefficient, kept in NTT form.
@@ -50,9 +61,14 @@ public struct BootstrappingKey: Sendable {
 
     /// GLWE masks from the seed: per (i, row), k polynomials in coefficient form.
     public static func expandMasks(seed: [UInt8], parameters: FHEParameters) -> [FieldElement] {
+        expandMasks(seed: seed, domain: domain, ggswCount: parameters.lweDimension, parameters: parameters)
+    }
+
+    /// GLWE masks of `ggswCount` GGSWs expanded from the seed under a domain separator.
+    static func expandMasks(seed: [UInt8], domain: String, ggswCount: Int, parameters: FHEParameters) -> [FieldElement] {
         var generator = SeededGenerator(seed: seed, domain: domain)
         let k = parameters.glweDimension, N = parameters.polynomialSize
-        let count = parameters.lweDimension * (k + 1) * parameters.pbsLevels * k * N
+        let count = ggswCount * (k + 1) * parameters.pbsLevels * k * N
         return (0..<count).map { _ in FieldElement.random(using: &generator) }
     }
 
@@ -119,22 +135,35 @@ public struct BootstrappingKey: Sendable {
     ) -> BootstrappingKey {
         let k = parameters.glweDimension, N = parameters.polynomialSize, levels = parameters.pbsLevels
         let masks = expandMasks(seed: seed, parameters: parameters)
-        let noise = (0..<(small.coefficients.count * (k + 1) * levels * N)).map { _ in
+        var noise = (0..<(small.dimension * (k + 1) * levels * N)).map { _ in
             Arithmetic.tUniform(log2Bound: parameters.glweNoiseLog2, using: &generator)
         }
-        let bodies = bodies(masks: masks, smallSecret: small.coefficients, bigSecret: big.coefficients, noise: noise, parameters: parameters)
+        var smallSecret = small.coefficients, bigSecret = big.coefficients
+        defer { noise.zeroize(); smallSecret.zeroize(); bigSecret.zeroize() }
+        let bodies = bodies(masks: masks, smallSecret: smallSecret, bigSecret: bigSecret, noise: noise, parameters: parameters)
         return BootstrappingKey(seed: seed, bodies: bodies, parameters: parameters)
     }
 
     /// Builds the NTT-form key from a seed (masks) and the bodies (the seeded, compressed form).
     public init(seed: [UInt8], bodies: [FieldElement], parameters: FHEParameters) {
         let masks = Self.expandMasks(seed: seed, parameters: parameters)
+        let ntt = NegacyclicNTT(size: parameters.polynomialSize)
+        self.parameters = parameters
+        self.seed = seed
+        self.ntt = Self.nttForm(masks: masks, bodies: bodies, ggswCount: parameters.lweDimension,
+                                parameters: parameters, transform: ntt)
+        self.transform = ntt
+    }
+
+    /// GGSW rows (masks from the seed, bodies in coefficient form) in the blind rotation's layout: N^−1·NTT of each
+    /// component, [(ggsw·rows + row)·(k+1) + component]·N. Shared by the multi-bit key.
+    static func nttForm(masks: [FieldElement], bodies: [FieldElement], ggswCount: Int, parameters: FHEParameters,
+                        transform ntt: NegacyclicNTT) -> [FieldElement] {
         let k = parameters.glweDimension, N = parameters.polynomialSize, levels = parameters.pbsLevels
-        let ntt = NegacyclicNTT(size: N)
         let rows = (k + 1) * levels
         let sizeInverse = FieldElement(UInt64(N)).inverse()!
-        var flat = [FieldElement](repeating: .zero, count: parameters.lweDimension * rows * (k + 1) * N)
-        for i in 0..<parameters.lweDimension {
+        var flat = [FieldElement](repeating: .zero, count: ggswCount * rows * (k + 1) * N)
+        for i in 0..<ggswCount {
             for row in 0..<rows {
                 let index = i * rows + row
                 for m in 0...k {
@@ -147,9 +176,6 @@ public struct BootstrappingKey: Sendable {
                 }
             }
         }
-        self.parameters = parameters
-        self.seed = seed
-        self.ntt = flat
-        self.transform = ntt
+        return flat
     }
 }

@@ -34,11 +34,27 @@ public struct ClientKey: Sendable, Equatable {
                   big: .insecureDeterministicGenerate(parameters: parameters, using: &generator))
     }
 
-    /// Server key (bootstrapping + key switching) with masks derived from `seed`; noise from `generator`.
+    /// Server key (bootstrapping + key switching + modulus switch noise reduction) with masks derived from `seed`
+    /// (as `KeySetSeeds` derives them); noise from `generator`.
     public func serverKey<G: RandomNumberGenerator>(seed: [UInt8], using generator: inout G) -> ServerKey {
         let bsk = BootstrappingKey.generate(small: small, big: big, parameters: parameters, seed: SHA3_256.hash(seed + [0x42]), using: &generator)
         let ksk = KeySwitchingKey.generate(from: big.extractedLWEKey, to: small, parameters: parameters, seed: SHA3_256.hash(seed + [0x4B]), using: &generator)
-        return ServerKey(bootstrappingKey: bsk, keySwitchingKey: ksk)
+        return ServerKey(bootstrappingKey: bsk, keySwitchingKey: ksk,
+                         modulusSwitchNoiseReduction: noiseReductionKey(seed: seed, using: &generator))
+    }
+
+    /// The modulus switch noise reduction key of a server key made from `seed`.
+    public func noiseReductionKey<G: RandomNumberGenerator>(seed: [UInt8], using generator: inout G) -> ModulusSwitchNoiseReductionKey {
+        .generate(small: small, parameters: parameters, seed: SHA3_256.hash(seed + [0x5A]), using: &generator)
+    }
+
+    /// Server key with the multi-bit bootstrapping key (grouping factor 2; same seeds as `serverKey`, the multi-bit
+    /// masks under their own domain).
+    public func multiBitServerKey<G: RandomNumberGenerator>(seed: [UInt8], using generator: inout G) -> ServerKey {
+        let bsk = MultiBitBootstrappingKey.generate(small: small, big: big, parameters: parameters, seed: SHA3_256.hash(seed + [0x42]), using: &generator)
+        let ksk = KeySwitchingKey.generate(from: big.extractedLWEKey, to: small, parameters: parameters, seed: SHA3_256.hash(seed + [0x4B]), using: &generator)
+        return ServerKey(multiBitBootstrappingKey: bsk, keySwitchingKey: ksk,
+                         modulusSwitchNoiseReduction: noiseReductionKey(seed: seed, using: &generator))
     }
 
     public func encrypt<G: RandomNumberGenerator>(_ message: UInt64, using generator: inout G) -> LWECiphertext {

@@ -21,6 +21,11 @@ public struct FHEParameters: Sendable, Hashable {
     public let glweNoiseLog2: Int
     public let messageBits: Int
     public let carryBits: Int
+    /// Modulus switch noise reduction (`ModulusSwitchNoiseReductionKey`): the number of encryptions of zero in the
+    /// server key, and the factor r with which a ciphertext is accepted when |mean| + r·std of its modulus-switch
+    /// error (given its public rounding errors) fits the decision margin (tfhe-rs ModulusSwitchNoiseReductionParams).
+    public let modulusSwitchZeros: Int
+    public let modulusSwitchSigmaFactor: Double
 
     /// Bits of plaintext per ciphertext, including the padding bit.
     public var plaintextBits: Int { messageBits + carryBits + 1 }
@@ -36,13 +41,13 @@ public struct FHEParameters: Sendable, Hashable {
     public static let production = FHEParameters(
         id: 1, name: "goldilocks-m2c2-tuniform-2m128", lweDimension: 918, glweDimension: 1, polynomialSize: 2048,
         pbsBaseLog: 23, pbsLevels: 1, ksBaseLog: 4, ksLevels: 4, lweNoiseLog2: 45, glweNoiseLog2: 17,
-        messageBits: 2, carryBits: 2)
+        messageBits: 2, carryBits: 2, modulusSwitchZeros: 1449, modulusSwitchSigmaFactor: 13.179852282053789)
 
     /// INSECURE: tiny dimensions for fast tests only. Never use for real data.
     public static let insecureTest = FHEParameters(
         id: 2, name: "INSECURE-test", lweDimension: 32, glweDimension: 1, polynomialSize: 512,
         pbsBaseLog: 23, pbsLevels: 1, ksBaseLog: 4, ksLevels: 4, lweNoiseLog2: 30, glweNoiseLog2: 10,
-        messageBits: 2, carryBits: 2)
+        messageBits: 2, carryBits: 2, modulusSwitchZeros: 64, modulusSwitchSigmaFactor: 13.179852282053789)
 
     public static let all: [FHEParameters] = [production, insecureTest]
 

@@ -15,4 +15,5 @@ public struct KeySetSeeds: Sendable, Equatable {
     public var publicKey: [UInt8] { SHA3_256.hash(root + [0x50]) }
     public var keySwitchingKey: [UInt8] { SHA3_256.hash(root + [0x4B]) }
     public var bootstrappingKey: [UInt8] { SHA3_256.hash(root + [0x42]) }
+    public var modulusSwitchNoiseReduction: [UInt8] { SHA3_256.hash(root + [0x5A]) }
 }

@@ -47,10 +47,12 @@ public struct KeySwitchingKey: Sendable, Equatable {
         from big: LWESecretKey, to small: LWESecretKey, parameters: FHEParameters, seed: [UInt8], using generator: inout G
     ) -> KeySwitchingKey {
         let masks = expandMasks(seed: seed, parameters: parameters)
-        let noise = (0..<(big.coefficients.count * parameters.ksLevels)).map { _ in
+        var noise = (0..<(big.dimension * parameters.ksLevels)).map { _ in
             Arithmetic.tUniform(log2Bound: parameters.lweNoiseLog2, using: &generator)
         }
-        let bodies = bodies(masks: masks, smallSecret: small.coefficients, bigSecret: big.coefficients, noise: noise, parameters: parameters)
+        var smallSecret = small.coefficients, bigSecret = big.coefficients
+        defer { noise.zeroize(); smallSecret.zeroize(); bigSecret.zeroize() }
+        let bodies = bodies(masks: masks, smallSecret: smallSecret, bigSecret: bigSecret, noise: noise, parameters: parameters)
         return KeySwitchingKey(parameters: parameters, seed: seed, bodies: bodies, masks: masks)
     }
 

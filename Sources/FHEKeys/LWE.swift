@@ -1,9 +1,19 @@
 import Algebra
 
-/// Binary LWE secret key s ∈ {0,1}^n.
+/// Binary LWE secret key s ∈ {0,1}^n, held in zeroized storage (`SecretCoefficients`).
 public struct LWESecretKey: Sendable, Equatable {
-    public var coefficients: [FieldElement]
-    public init(coefficients: [FieldElement]) { self.coefficients = coefficients }
+    let storage: SecretCoefficients
+    /// Copies `coefficients` into owned storage that is wiped on release (the caller should zeroize its copy).
+    public init(coefficients: [FieldElement]) { storage = SecretCoefficients(coefficients) }
+    init(storage: SecretCoefficients) { self.storage = storage }
+    /// A copy of the coefficients as an ordinary array: the caller owns it and should zeroize it.
+    public var coefficients: [FieldElement] { storage.elements }
+    public var dimension: Int { storage.count }
+    /// Temporary read access to the coefficients without copying them; the pointer must not escape.
+    public func withUnsafeCoefficients<R>(_ body: (UnsafeBufferPointer<FieldElement>) throws -> R) rethrows -> R {
+        try storage.withUnsafeBufferPointer(body)
+    }
+    public static func == (lhs: LWESecretKey, rhs: LWESecretKey) -> Bool { lhs.storage.constantTimeEquals(rhs.storage) }
     /// A fresh key from the system CSPRNG. Key generation takes no caller-supplied generator: a weak or
     /// predictable one would make a predictable key.
     public static func generate(dimension: Int) -> LWESecretKey {
@@ -15,7 +25,9 @@ public struct LWESecretKey: Sendable, Equatable {
     }
     /// Any generator: for reproducible tests only (internal; reached with `@testable import`).
     static func insecureDeterministicGenerate<G: RandomNumberGenerator>(dimension: Int, using generator: inout G) -> LWESecretKey {
-        LWESecretKey(coefficients: Arithmetic.binary(count: dimension, using: &generator))
+        var coefficients = Arithmetic.binary(count: dimension, using: &generator)
+        defer { coefficients.zeroize() }
+        return LWESecretKey(coefficients: coefficients)
     }
 }
 
@@ -29,10 +41,13 @@ public struct LWECiphertext: Sendable, Equatable {
     /// b − ⟨a, s⟩ = e + m·Δ. Constant time in the key: every mask element is added, selected by an all-ones or
     /// all-zero mask made from the key bit, never by a branch on it (the key is binary).
     public func phase(_ key: LWESecretKey) -> FieldElement {
+        precondition(key.dimension == mask.count, "key dimension \(key.dimension) ≠ ciphertext dimension \(mask.count)")
         var sum = FieldElement.zero
-        for i in 0..<mask.count {
-            let select = 0 &- (key.coefficients[i].value & 1)
-            sum += FieldElement(mask[i].value & select)
+        key.withUnsafeCoefficients { coefficients in
+            for i in 0..<mask.count {
+                let select = 0 &- (coefficients[i].value & 1)
+                sum += FieldElement(mask[i].value & select)
+            }
         }
         return body - sum
     }
@@ -72,9 +87,14 @@ extension LWESecretKey {
     public func encrypt<G: RandomNumberGenerator>(
         plaintext: FieldElement, noiseLog2: Int, using generator: inout G
     ) -> LWECiphertext {
-        let mask = (0..<coefficients.count).map { _ in FieldElement.random(using: &generator) }
+        let mask = (0..<dimension).map { _ in FieldElement.random(using: &generator) }
         let noise = Arithmetic.tUniform(log2Bound: noiseLog2, using: &generator)
-        return LWECiphertext(mask: mask, body: Self.body(mask: mask, secret: coefficients, noise: noise, plaintext: plaintext))
+        let body = withUnsafeCoefficients { secret in
+            var sum = noise + plaintext
+            for i in 0..<mask.count { sum += mask[i] * secret[i] }
+            return sum
+        }
+        return LWECiphertext(mask: mask, body: body)
     }
 
     /// b = ⟨a, s⟩ + e + μ: linear in (s, e), so the threshold DKG can evaluate it on shares.

@@ -27,7 +27,9 @@ extension SwitchedCiphertext {
     /// (b − ⟨a, s⟩) mod 2^bits for a binary key: the phase after the switch (tests and the centralized path).
     public func phase(_ key: LWESecretKey) -> UInt64 {
         var sum = body
-        for i in 0..<mask.count where key.coefficients[i].value != 0 { sum &-= mask[i] }
+        key.withUnsafeCoefficients { coefficients in
+            for i in 0..<mask.count where coefficients[i].value != 0 { sum &-= mask[i] }
+        }
         return sum & ((1 << UInt64(bits)) - 1)
     }
 }

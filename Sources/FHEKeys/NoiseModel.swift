@@ -33,6 +33,28 @@ public enum NoiseModel {
             + n / 2 * (1 + kN / 2) * truncationVariance(baseLog: params.pbsBaseLog, levels: params.pbsLevels)
     }
 
+    /// Output of the multi-bit PBS (grouping factor 2, `MultiBitBootstrappingKey`): per group the combined GGSW's
+    /// noise is Σ_p (X^(e_p) − 1)·E_p (6 noise terms per coefficient instead of 1) and it meets the digits of the
+    /// accumulator itself; the decomposition error meets X^(e*) − 1 (two terms) when the group's pattern is non-zero
+    /// (probability 3/4): (n/2)·(k+1)ℓN·Var(digit)·6·Var(BSK noise) + (3n/4)·(1 + kN/2)·Var(truncation), i.e. 3 and
+    /// 1.5 times the classic terms.
+    public static func multiBitBootstrapVariance(_ params: FHEParameters) -> Double {
+        let n = Double(params.lweDimension), kN = Double(params.bigLWEDimension)
+        let rows = Double((params.glweDimension + 1) * params.pbsLevels)
+        return n / 2 * rows * Double(params.polynomialSize) * digitVariance(baseLog: params.pbsBaseLog) * 6
+            * tUniformVariance(log2Bound: params.glweNoiseLog2)
+            + 3 * n / 4 * (1 + kN / 2) * truncationVariance(baseLog: params.pbsBaseLog, levels: params.pbsLevels)
+    }
+
+    /// Variance of a PBS input (a KS-PBS output plus one encryption of zero from the noise reduction) in units of
+    /// the 2N step (p/2N)²: what `ModulusSwitchNoiseReductionKey.improve` adds to the switch error's own variance.
+    public static func modulusSwitchInputVariance(_ params: FHEParameters, multiBit: Bool) -> Double {
+        let fieldUnits = keySwitchVariance(params) + (multiBit ? multiBitBootstrapVariance(params) : bootstrapVariance(params))
+            + tUniformVariance(log2Bound: params.lweNoiseLog2)
+        let step = p / Double(2 * params.polynomialSize)
+        return fieldUnits / (step * step)
+    }
+
     /// Variance (in units of the 2N torus step) added by modulus switching of an n-dimensional ciphertext.
     public static func modulusSwitchVariance(_ params: FHEParameters) -> Double {
         (Double(params.lweDimension) / 2 + 1) / 12

@@ -4,7 +4,9 @@ import Algebra
 /// sample extraction (Chillotti et al., TFHE, JoC 2020, §4).
 extension BootstrappingKey {
     /// Lookup table over the plaintext space (message + carry, no padding bit), values taken mod 2^(bits).
-    public func testVector(_ table: [UInt64]) -> [FieldElement] {
+    public func testVector(_ table: [UInt64]) -> [FieldElement] { Self.testVector(table, parameters: parameters) }
+
+    static func testVector(_ table: [UInt64], parameters: FHEParameters) -> [FieldElement] {
         let N = parameters.polynomialSize
         let box = N / Int(parameters.plaintextModulus)
         return (0..<N).map { Encoding.encode(table[min($0 / box, table.count - 1)], parameters) }
@@ -73,24 +75,5 @@ extension BootstrappingKey {
             for t in 1..<N { mask[c * N + t] = -glwe[c * N + N - t] }
         }
         return LWECiphertext(mask: mask, body: glwe[k * N])
-    }
-}
-
-/// Server key: bootstrapping key + key-switching key. `apply` is the full KS-free PBS followed by KS.
-public struct ServerKey: Sendable {
-    public let bootstrappingKey: BootstrappingKey
-    public let keySwitchingKey: KeySwitchingKey
-    public init(bootstrappingKey: BootstrappingKey, keySwitchingKey: KeySwitchingKey) {
-        self.bootstrappingKey = bootstrappingKey
-        self.keySwitchingKey = keySwitchingKey
-    }
-    public var parameters: FHEParameters { bootstrappingKey.parameters }
-
-    /// Evaluates table[m] on a ciphertext under the small key; the result is again under the small key.
-    public func apply(_ table: [UInt64], to input: LWECiphertext) -> LWECiphertext {
-        keySwitchingKey.keySwitch(bootstrappingKey.bootstrap(input, table: table))
-    }
-    public func apply(_ input: LWECiphertext, _ function: (UInt64) -> UInt64) -> LWECiphertext {
-        apply((0..<parameters.plaintextModulus).map(function), to: input)
     }
 }

@@ -30,10 +30,12 @@ public struct CompactPublicKey: Sendable, Equatable {
     public static func generate<G: RandomNumberGenerator>(
         _ key: GLWESecretKey, parameters: FHEParameters, seed: [UInt8], using generator: inout G
     ) -> CompactPublicKey {
-        let noise = (0..<parameters.polynomialSize).map { _ in Arithmetic.tUniform(log2Bound: parameters.glweNoiseLog2, using: &generator) }
+        var noise = (0..<parameters.polynomialSize).map { _ in Arithmetic.tUniform(log2Bound: parameters.glweNoiseLog2, using: &generator) }
+        var secret = key.coefficients
+        defer { noise.zeroize(); secret.zeroize() }
         let mask = expandMask(seed: seed, parameters: parameters)
         return CompactPublicKey(parameters: parameters, seed: seed,
-                                body: body(mask: mask, bigSecret: key.coefficients, noise: noise, parameters: parameters))
+                                body: body(mask: mask, bigSecret: secret, noise: noise, parameters: parameters))
     }
 
     /// Encrypts under the extracted big key (LWE of dimension k·N); key-switch with the server key's KSK.

@@ -5,7 +5,8 @@ import Algebra
 /// parameter set, so any extra or missing byte is an error.
 public enum FHEObjectType: UInt8, Sendable {
     case lweCiphertext = 1, lweSecretKey = 2, glweSecretKey = 3, keySwitchingKey = 4, bootstrappingKey = 5, compactPublicKey = 6,
-         serverKey = 7, radixCiphertext = 8
+         serverKey = 7, radixCiphertext = 8, multiBitBootstrappingKey = 9,
+         modulusSwitchNoiseReductionKey = 10
 }
 
 public enum FHESerialization {
@@ -61,12 +62,17 @@ struct ByteReader {
     }
     /// Reads and checks the header; returns the parameter set it names.
     mutating func header(_ type: FHEObjectType) throws(FHEError) -> FHEParameters {
+        try header(type, versions: FHESerialization.version...FHESerialization.version).parameters
+    }
+    /// Reads and checks the header of a type with several format versions.
+    mutating func header(_ type: FHEObjectType, versions: ClosedRange<UInt8>) throws(FHEError)
+        -> (parameters: FHEParameters, version: UInt8) {
         guard Array(try take(4)) == FHESerialization.magic else { throw .badMagic }
         let found = try byte()
         guard found == type.rawValue else { throw .wrongType(expected: type.rawValue, found: found) }
         let version = try byte()
-        guard version == FHESerialization.version else { throw .unsupportedVersion(version) }
-        return try FHEParameters.withID(try byte())
+        guard versions.contains(version) else { throw .unsupportedVersion(version) }
+        return (try FHEParameters.withID(try byte()), version)
     }
     func finish() throws(FHEError) {
         guard offset == bytes.count else { throw .oversized(extraBytes: bytes.count - offset) }
@@ -78,6 +84,10 @@ extension Array where Element == UInt8 {
         for shift in 0..<8 { append(UInt8(truncatingIfNeeded: word >> UInt64(8 * shift))) }
     }
     mutating func append(elements: [FieldElement]) {
+        reserveCapacity(count + elements.count * 8)
+        for e in elements { append(word: e.value) }
+    }
+    mutating func append(elements: UnsafeBufferPointer<FieldElement>) {
         reserveCapacity(count + elements.count * 8)
         for e in elements { append(word: e.value) }
     }
@@ -107,14 +117,16 @@ extension LWECiphertext {
 extension ClientKey {
     public func serialized() -> [UInt8] {
         var out = FHESerialization.header(.lweSecretKey, parameters)
-        out.append(elements: small.coefficients + big.coefficients)
+        small.withUnsafeCoefficients { out.append(elements: $0) }
+        big.withUnsafeCoefficients { out.append(elements: $0) }
         return out
     }
     public init(serialized bytes: [UInt8]) throws(FHEError) {
         var reader = ByteReader(bytes)
         let parameters = try reader.header(.lweSecretKey)
-        let small = try reader.binary(parameters.lweDimension)
-        let big = try reader.binary(parameters.bigLWEDimension)
+        var small = try reader.binary(parameters.lweDimension)
+        var big = try reader.binary(parameters.bigLWEDimension)
+        defer { small.zeroize(); big.zeroize() }
         try reader.finish()
         self.init(parameters: parameters, small: LWESecretKey(coefficients: small), big: GLWESecretKey(coefficients: big))
     }
@@ -154,5 +166,42 @@ extension BootstrappingKey {
         let bodies = try reader.elements(count)
         try reader.finish()
         self.init(seed: seed, bodies: bodies, parameters: parameters)
+    }
+}
+
+extension MultiBitBootstrappingKey {
+    /// Seeded (compressed) form: seed + bodies in coefficient form (type `multiBitBootstrappingKey`).
+    public func serialized() -> [UInt8] {
+        var out = FHESerialization.header(.multiBitBootstrappingKey, parameters)
+        out.append(contentsOf: seed)
+        out.append(elements: bodies)
+        return out
+    }
+    public init(serialized bytes: [UInt8]) throws(FHEError) {
+        var reader = ByteReader(bytes)
+        let parameters = try reader.header(.multiBitBootstrappingKey)
+        guard Self.supports(parameters) else { throw .unknownParameterSet(parameters.id) }
+        let seed = Array(try reader.take(FHESerialization.seedLength))
+        let bodies = try reader.elements(Self.bodyCount(parameters: parameters))
+        try reader.finish()
+        self.init(seed: seed, bodies: bodies, parameters: parameters)
+    }
+}
+
+extension ModulusSwitchNoiseReductionKey {
+    /// Seeded form: seed + the M bodies (type `modulusSwitchNoiseReductionKey`).
+    public func serialized() -> [UInt8] {
+        var out = FHESerialization.header(.modulusSwitchNoiseReductionKey, parameters)
+        out.append(contentsOf: seed)
+        out.append(elements: bodies)
+        return out
+    }
+    public init(serialized bytes: [UInt8]) throws(FHEError) {
+        var reader = ByteReader(bytes)
+        let parameters = try reader.header(.modulusSwitchNoiseReductionKey)
+        let seed = Array(try reader.take(FHESerialization.seedLength))
+        let bodies = try reader.elements(parameters.modulusSwitchZeros)
+        try reader.finish()
+        self.init(parameters: parameters, seed: seed, bodies: bodies)
     }
 }

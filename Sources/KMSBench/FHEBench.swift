@@ -2,15 +2,17 @@ import Algebra
 import FHEKeys
 import Foundation
 
-/// `kms-bench fhe [--test-parameters] [--repeat N] [--rounds R] [--concrete-p-error P] [--no-concrete]`: external
-/// product, PBS, KS-PBS, key switching, key generation, key sizes, and the same-run concrete-python comparison
-/// (scripts/bench/concrete_lookup.py). The comparison runs R rounds, each timing our KS-PBS and then
-/// concrete-python's lookup back to back, and reports the median of the per-round ratios (load changes between
-/// rounds hit both sides). --concrete-p-error adds rounds with concrete's optimizer asked for failure probability P.
+/// `kms-bench fhe [--test-parameters] [--repeat N] [--rounds R] [--concrete-p-error P] [--no-concrete] [--batch B]`:
+/// external product, PBS and KS-PBS with the classic and the multi-bit bootstrapping key, key switching, key
+/// generation, key sizes, the batch throughput (B KS-PBS with one worker and with every core; 0 skips it), and the
+/// same-run concrete-python comparison (scripts/bench/concrete_lookup.py). The comparison runs R rounds, each timing
+/// our KS-PBS (multi-bit, then classic) and then concrete-python's lookup back to back, and reports the median of the
+/// per-round ratios (load changes between rounds hit both sides). --concrete-p-error adds rounds with concrete's
+/// optimizer asked for failure probability P.
 enum FHEBench {
     static func run(arguments: [String]) async throws {
         if arguments.contains("--help") {
-            print("usage: kms-bench fhe [--test-parameters] [--repeat N] [--rounds R] [--concrete-p-error P] [--no-concrete]")
+            print("usage: kms-bench fhe [--test-parameters] [--repeat N] [--rounds R] [--concrete-p-error P] [--no-concrete] [--batch B]")
             return
         }
         let parameters = arguments.contains("--test-parameters") ? FHEParameters.insecureTest : .production
@@ -23,11 +25,17 @@ enum FHEBench {
         let matchedPError = option("--concrete-p-error").flatMap(Double.init)
         let clock = ContinuousClock()
         var generator = SecureRandom()
-        print("## FHE (\(parameters.name): n=\(parameters.lweDimension), k=\(parameters.glweDimension), N=\(parameters.polynomialSize), one thread)\n")
+        print("## FHE (\(parameters.name): n=\(parameters.lweDimension), k=\(parameters.glweDimension), N=\(parameters.polynomialSize), one thread unless said)\n")
         let keygenStart = clock.now
         let client = ClientKey.generate(parameters: parameters)
         let server = client.serverKey(seed: generator.bytes(count: 32), using: &generator)
         let keygen = clock.now - keygenStart
+        let multiBitStart = clock.now
+        let multiBitServer = ServerKey(
+            multiBitBootstrappingKey: .generate(small: client.small, big: client.big, parameters: parameters,
+                                                seed: generator.bytes(count: 32), using: &generator),
+            keySwitchingKey: server.keySwitchingKey, modulusSwitchNoiseReduction: server.modulusSwitchNoiseReduction)
+        let multiBitKeygen = clock.now - multiBitStart
 
         // Standalone external product: one GGSW ⊡ GLWE on a random GLWE (decomposition, NTTs, products).
         let glweSize = (parameters.glweDimension + 1) * parameters.polynomialSize
@@ -38,7 +46,7 @@ enum FHEBench {
         for run in 0..<(repeats * 20) {
             let c0 = threadCPUSeconds()
             let t0 = clock.now
-            let product = server.bootstrappingKey.externalProduct(keyIndex: run % parameters.lweDimension, glwe)
+            let product = server.bootstrappingKey!.externalProduct(keyIndex: run % parameters.lweDimension, glwe)
             externalTimes.append(clock.now - t0)
             externalCPU.append(threadCPUSeconds() - c0)
             checksum ^= product[run % glweSize].value
@@ -50,6 +58,8 @@ enum FHEBench {
                                     repeats: repeats)
         let (pbsTimes, ksTimes, pbsCPU, ksCPU, wrong) = (measured.pbs, measured.ks, measured.pbsCPU, measured.ksCPU,
                                                          measured.wrong)
+        let multiBit = measureKSPBS(server: multiBitServer, client: client, input: input, table: table,
+                                    expected: table[5], repeats: repeats)
         let pbs = median(pbsTimes)
         let ks = median(ksTimes)
         let n = parameters.lweDimension, k = parameters.glweDimension, N = parameters.polynomialSize
@@ -59,6 +69,8 @@ enum FHEBench {
         let kskRows = k * N * parameters.ksLevels
         let kskFull = kskRows * (n + 1) * 8
         let kskSeeded = kskRows * 8 + 32
+        let multiBitSeeded = MultiBitBootstrappingKey.bodyCount(parameters: parameters) * 8 + 32
+        let multiBitFull = (multiBitSeeded - 32) * (k + 1)
         let pbsCPUMedian = median(pbsCPU), ksCPUMedian = median(ksCPU)
         print("| measurement | median of \(repeats) (wall) | thread CPU time |")
         print("|---|---|---|")
@@ -66,12 +78,39 @@ enum FHEBench {
         print("| PBS (blind rotation + sample extraction) | \(milliseconds(pbs)) | \(milliseconds(pbsCPUMedian)) |")
         print("| CMux incl. rotation (PBS / n) | \(milliseconds(pbs / n)) | \(milliseconds(pbsCPUMedian / Double(n))) |")
         print("| key switching | \(milliseconds(ks)) | \(milliseconds(ksCPUMedian)) |")
-        print("| KS-PBS | \(milliseconds(pbs + ks)) (goal 20 ms: \(seconds(pbs + ks) < 0.020 ? "met" : "not met")) | \(milliseconds(pbsCPUMedian + ksCPUMedian)) |")
+        print("| KS-PBS | \(milliseconds(pbs + ks)) | \(milliseconds(pbsCPUMedian + ksCPUMedian)) |")
+        let mbPBS = median(multiBit.pbs), mbKS = median(multiBit.ks)
+        let mbPBSCPU = median(multiBit.pbsCPU), mbKSCPU = median(multiBit.ksCPU)
+        print("| multi-bit PBS (grouping factor 2) | \(milliseconds(mbPBS)) | \(milliseconds(mbPBSCPU)) |")
+        print("| multi-bit group step (PBS / (n/2)) | \(milliseconds(mbPBS / (n / 2))) | \(milliseconds(mbPBSCPU / Double(n / 2))) |")
+        print("| **multi-bit KS-PBS** | **\(milliseconds(mbPBS + mbKS))** | **\(milliseconds(mbPBSCPU + mbKSCPU))** |")
         print("| key generation (client + server key) | \(milliseconds(keygen)) | — |")
+        print("| multi-bit bootstrapping key generation | \(milliseconds(multiBitKeygen)) | — |")
         print("| bootstrapping key full / seeded | \(bskFull / 1_048_576) MiB / \(bskSeeded / 1_048_576) MiB | — |")
+        if let reduction = server.modulusSwitchNoiseReduction {
+            var times: [Double] = []
+            let variance = NoiseModel.modulusSwitchInputVariance(parameters, multiBit: true)
+            var inputs: [LWECiphertext] = []
+            for _ in 0..<(repeats * 20) { inputs.append(client.encrypt(generator.next() % parameters.plaintextModulus, using: &generator)) }
+            for c in inputs {
+                let c0 = threadCPUSeconds()
+                checksum ^= reduction.improve(c, inputVariance: variance).body.value
+                times.append(threadCPUSeconds() - c0)
+            }
+            let zeros = parameters.modulusSwitchZeros
+            print("| modulus switch noise reduction (part of the KS-PBS above; \(repeats * 20) fresh inputs) | — | \(milliseconds(median(times))) (max \(milliseconds(times.max()!))) |")
+            print("| noise reduction key (\(zeros) encryptions of zero) full / seeded | \(zeros * (n + 1) * 8 / 1024) KiB / \((zeros * 8 + 32) / 1024) KiB | — |")
+        }
+        print("| multi-bit bootstrapping key full / seeded | \(multiBitFull / 1_048_576) MiB / \(multiBitSeeded / 1_048_576) MiB | — |")
         print("| key-switching key full / seeded | \(kskFull / 1_048_576) MiB / \(kskSeeded / 1024) KiB | — |")
-        print("| wrong PBS results | \(wrong) of \(repeats) | — |")
+        print("| wrong PBS results (classic / multi-bit) | \(wrong) / \(multiBit.wrong) of \(repeats) | — |")
         print("(checksum \(checksum & 0xff))")
+
+        let batch = max(0, option("--batch").flatMap(Int.init) ?? 64)
+        if batch > 0 {
+            await FHEBatchBench.run(servers: [("multi-bit", multiBitServer), ("classic", server)], client: client,
+                                    table: table, count: batch, generator: &generator)
+        }
 
         if arguments.contains("--no-concrete") { return }
         var comparisons: [(label: String, pError: Double?)] = [("default parameters", nil)]
@@ -79,14 +118,18 @@ enum FHEBench {
         for comparison in comparisons {
             print("\n### concrete-python, same run: one 4-bit table lookup (\(comparison.label), one thread), "
                   + "\(rounds) round(s) alternating with our KS-PBS\n")
-            print("| round | our KS-PBS wall / CPU | concrete-python wall / CPU | ratio ours / concrete wall / CPU | concrete parameters |")
-            print("|---|---|---|---|---|")
+            print("| round | our multi-bit KS-PBS wall / CPU | our classic KS-PBS wall / CPU | concrete-python wall / CPU | ratio multi-bit / concrete wall / CPU | concrete parameters |")
+            print("|---|---|---|---|---|---|")
             var wallRatios: [Double] = [], cpuRatios: [Double] = []
             for round in 1...rounds {
-                let ours = measureKSPBS(server: server, client: client, input: input, table: table,
+                let ours = measureKSPBS(server: multiBitServer, client: client, input: input, table: table,
                                         expected: table[5], repeats: repeats)
                 let oursWall = seconds(median(ours.pbs) + median(ours.ks)) * 1e3
                 let oursCPU = (median(ours.pbsCPU) + median(ours.ksCPU)) * 1e3
+                let classic = measureKSPBS(server: server, client: client, input: input, table: table,
+                                           expected: table[5], repeats: repeats)
+                let classicWall = seconds(median(classic.pbs) + median(classic.ks)) * 1e3
+                let classicCPU = (median(classic.pbsCPU) + median(classic.ksCPU)) * 1e3
                 switch ConcreteComparison.run(repeats: repeats, pError: comparison.pError) {
                 case .failure(let reason):
                     print("concrete-python comparison not run: \(reason)")
@@ -95,13 +138,14 @@ enum FHEBench {
                     let cpu = result.medianThreadCPUMilliseconds ?? .nan
                     wallRatios.append(oursWall / result.medianMilliseconds)
                     cpuRatios.append(oursCPU / cpu)
-                    print(String(format: "| %d | %.2f / %.2f ms | %.2f / %.2f ms | %.2f / %.2f | ", round, oursWall, oursCPU,
+                    print(String(format: "| %d | %.2f / %.2f ms | %.2f / %.2f ms | %.2f / %.2f ms | %.2f / %.2f | ", round,
+                                 oursWall, oursCPU, classicWall, classicCPU,
                                  result.medianMilliseconds, cpu, oursWall / result.medianMilliseconds, oursCPU / cpu)
                           + "\(result.parameters); concrete \(result.version), wrong \(result.wrong) of \(result.repeats + 1); "
-                          + "ours wrong \(ours.wrong) of \(repeats) |")
+                          + "ours wrong \(ours.wrong) + \(classic.wrong) of \(repeats) + \(repeats) |")
                 }
             }
-            print(String(format: "| **median of the round ratios** | | | **%.2f / %.2f** | |", median(wallRatios), median(cpuRatios)))
+            print(String(format: "| **median of the round ratios** | | | | **%.2f / %.2f** | |", median(wallRatios), median(cpuRatios)))
         }
     }
 
@@ -119,7 +163,7 @@ enum FHEBench {
         for _ in 0..<repeats {
             let c0 = threadCPUSeconds()
             let t0 = clock.now
-            let raw = server.bootstrappingKey.bootstrap(input, table: table)
+            let raw = server.bootstrap(input, table: table)
             let t1 = clock.now
             let c1 = threadCPUSeconds()
             let switched = server.keySwitchingKey.keySwitch(raw)

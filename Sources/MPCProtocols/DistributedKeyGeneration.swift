@@ -14,7 +14,10 @@ public struct ThresholdKeySet: Sendable {
 /// secret keys are the preprocessed shared bits; the noise of every sample is a PRSS-mask; every body is then
 /// linear in shares this party holds (the bootstrapping key's s_i·S_t terms come preprocessed), so each party
 /// computes its share of each body locally and one robust open per batch reveals the bodies to all.
-/// Rounds: those of the seed (1) plus one per open batch; bytes per party: 8·(n − 1) per body.
+/// Rounds: those of the seed (1) plus one per open batch; bytes per party: 8·(n − 1) per body. Material with the
+/// multi-bit products (`KeyGenMaterial.isMultiBit`) makes a multi-bit bootstrapping key: its GGSW messages (the pair
+/// patterns' indicators) and their products with S are linear in the shares of s, S, s_i·S_t, s_2g·s_2g+1 and
+/// s_2g·s_2g+1·S_t, so the bodies are again computed locally and opened.
 public enum DistributedKeyGeneration {
     /// Bodies per robust open (a 2 MiB message per peer).
     public static let defaultOpenBatch = 1 << 18
@@ -36,8 +39,10 @@ public enum DistributedKeyGeneration {
         let glweBound = noiseBound(log2: parameters.glweNoiseLog2), lweBound = noiseBound(log2: parameters.lweNoiseLog2)
         var publicNoise = prss.maskShares(count: N, bound: glweBound, session: session.child("noise", 1))
         var switchingNoise = prss.maskShares(count: kN * parameters.ksLevels, bound: lweBound, session: session.child("noise", 2))
-        var bootstrappingNoise = prss.maskShares(count: n * rows * N, bound: glweBound, session: session.child("noise", 3))
-        defer { zeroize(&publicNoise); zeroize(&switchingNoise); zeroize(&bootstrappingNoise) }
+        let bootstrappingCount = material.isMultiBit ? MultiBitBootstrappingKey.bodyCount(parameters: parameters) : n * rows * N
+        var bootstrappingNoise = prss.maskShares(count: bootstrappingCount, bound: glweBound, session: session.child("noise", 3))
+        var reductionNoise = prss.maskShares(count: parameters.modulusSwitchZeros, bound: lweBound, session: session.child("noise", 4))
+        defer { zeroize(&publicNoise); zeroize(&switchingNoise); zeroize(&bootstrappingNoise); zeroize(&reductionNoise) }
 
         let switchingMasks = KeySwitchingKey.expandMasks(seed: seeds.keySwitchingKey, parameters: parameters)
         var shares = CompactPublicKey.body(
@@ -46,10 +51,25 @@ public enum DistributedKeyGeneration {
         shares += KeySwitchingKey.bodies(
             masks: switchingMasks, smallSecret: material.smallKey, bigSecret: material.bigKey, noise: switchingNoise,
             parameters: parameters)
-        shares += BootstrappingKey.bodies(
-            masks: BootstrappingKey.expandMasks(seed: seeds.bootstrappingKey, parameters: parameters),
-            smallSecret: material.smallKey, bigSecret: material.bigKey, products: material.products,
-            noise: bootstrappingNoise, parameters: parameters)
+        if material.isMultiBit {
+            var indicators = MultiBitBootstrappingKey.indicators(smallSecret: material.smallKey, pairProducts: material.pairProducts)
+            var indicatorProducts = MultiBitBootstrappingKey.indicatorProducts(
+                products: material.products, pairBigProducts: material.pairBigProducts, bigDimension: kN)
+            defer { zeroize(&indicators); zeroize(&indicatorProducts) }
+            shares += MultiBitBootstrappingKey.bodies(
+                masks: MultiBitBootstrappingKey.expandMasks(seed: seeds.bootstrappingKey, parameters: parameters),
+                indicators: indicators, bigSecret: material.bigKey, indicatorProducts: indicatorProducts,
+                noise: bootstrappingNoise, parameters: parameters)
+        } else {
+            shares += BootstrappingKey.bodies(
+                masks: BootstrappingKey.expandMasks(seed: seeds.bootstrappingKey, parameters: parameters),
+                smallSecret: material.smallKey, bigSecret: material.bigKey, products: material.products,
+                noise: bootstrappingNoise, parameters: parameters)
+        }
+        // The modulus switch noise reduction's encryptions of zero (linear in s and the noise), opened last.
+        let reductionMasks = ModulusSwitchNoiseReductionKey.expandMasks(seed: seeds.modulusSwitchNoiseReduction, parameters: parameters)
+        shares += ModulusSwitchNoiseReductionKey.bodies(masks: reductionMasks, smallSecret: material.smallKey,
+                                                        noise: reductionNoise, parameters: parameters)
         defer { zeroize(&shares) }
 
         var opened = [FieldElement]()
@@ -68,8 +88,17 @@ public enum DistributedKeyGeneration {
         let keySwitching = KeySwitchingKey(
             parameters: parameters, seed: seeds.keySwitchingKey, bodies: Array(opened[switchingStart..<bootstrappingStart]),
             masks: switchingMasks)
-        let bootstrapping = BootstrappingKey(seed: seeds.bootstrappingKey, bodies: Array(opened[bootstrappingStart...]), parameters: parameters)
+        let reductionStart = opened.count - parameters.modulusSwitchZeros
+        let bodies = Array(opened[bootstrappingStart..<reductionStart])
+        let reduction = ModulusSwitchNoiseReductionKey(parameters: parameters, seed: seeds.modulusSwitchNoiseReduction,
+                                                       bodies: Array(opened[reductionStart...]), masks: reductionMasks)
+        let blindRotation: BlindRotationKey = material.isMultiBit
+            ? .multiBit(MultiBitBootstrappingKey(seed: seeds.bootstrappingKey, bodies: bodies, parameters: parameters))
+            : .classic(BootstrappingKey(seed: seeds.bootstrappingKey, bodies: bodies, parameters: parameters))
         let share = try SecretKeyShare(parameters: parameters, partyID: context.partyID, smallKey: material.smallKey, bigKey: material.bigKey)
-        return ThresholdKeySet(seeds: seeds, publicKey: publicKey, serverKey: ServerKey(bootstrappingKey: bootstrapping, keySwitchingKey: keySwitching), share: share)
+        return ThresholdKeySet(seeds: seeds, publicKey: publicKey,
+                               serverKey: ServerKey(blindRotationKey: blindRotation, keySwitchingKey: keySwitching,
+                                                    modulusSwitchNoiseReduction: reduction),
+                               share: share)
     }
 }

@@ -9,11 +9,17 @@ public enum KeyGenPreprocessing {
     /// Products per batch: the multiplications of one batch are one robust open of 2·batch values.
     public static let defaultBatch = 1 << 16
 
-    /// This party's material. `progress` is called with the fraction done (0…1) after each batch.
+    /// This party's material. `progress` is called with the fraction done (0…1) after each batch. `multiBit` adds
+    /// the products the multi-bit bootstrapping key needs: s_2g·s_2g+1 (n/2 multiplications) and s_2g·s_2g+1·S_t
+    /// (n/2·kN), i.e. 1.5 times the products of the classic key.
     public static func generate(
         parameters: FHEParameters, prss: PRSS, context: PartyContext, session: SessionID,
-        triples: TripleGenerator? = nil, batch: Int = defaultBatch, progress: (@Sendable (Double) -> Void)? = nil
+        triples: TripleGenerator? = nil, batch: Int = defaultBatch, multiBit: Bool = false,
+        progress: (@Sendable (Double) -> Void)? = nil
     ) async throws -> KeyGenMaterial {
+        if multiBit && !MultiBitBootstrappingKey.supports(parameters) {
+            throw MPCError.invalidParameters("multi-bit key generation needs an even small-key dimension")
+        }
         let n = parameters.lweDimension, kN = parameters.bigLWEDimension
         var source = TripleSource(prss: prss, context: context, kind: triples)
         defer { source.finish() }
@@ -33,27 +39,61 @@ public enum KeyGenPreprocessing {
         zeroize(&bits)
 
         // s_i·S_t for every i and t, in batches of whole rows of t.
+        let total = Double(multiBit ? n + n / 2 : n)
+        var products = try await rowProducts(
+            smallKey, bigKey, source: &source, context: context, session: session, label: "products", batch: batch,
+            progress: progress.map { report in { @Sendable done in report(Double(done) / total) } })
+        guard multiBit else {
+            // The material takes these arrays' storage (no copy), and wipes it.
+            return try KeyGenMaterial(parameters: parameters, smallKey: smallKey, bigKey: bigKey, products: products)
+        }
+        // Multi-bit: s_2g·s_2g+1 in one batch, then those pair products times every S_t.
+        let pairSession = session.child("pairs")
+        var left = (0..<(n / 2)).map { smallKey[2 * $0] }, right = (0..<(n / 2)).map { smallKey[2 * $0 + 1] }
+        var triples = try await source.next(n / 2, session: pairSession.child("triples"))
+        var pairs = try await BeaverMultiplication.multiply(left, right, triples: triples, context: context,
+                                                            session: pairSession.child("multiply"))
+        zeroize(&triples); zeroize(&left); zeroize(&right)
+        let pairBig: [FieldElement]
+        do {
+            pairBig = try await rowProducts(
+                pairs, bigKey, source: &source, context: context, session: session, label: "pair-products", batch: batch,
+                progress: progress.map { report in { @Sendable done in report(Double(n + done) / total) } })
+        } catch {
+            zeroize(&products); zeroize(&pairs)
+            throw error
+        }
+        return try KeyGenMaterial(parameters: parameters, smallKey: smallKey, bigKey: bigKey, products: products,
+                                  pairProducts: pairs, pairBigProducts: pairBig)
+    }
+
+    /// left_i·right_t for every i and t (index i·right.count + t), by Beaver multiplication in batches of whole rows;
+    /// `progress` gets the number of rows done.
+    static func rowProducts(
+        _ leftValues: [FieldElement], _ rightValues: [FieldElement], source: inout TripleSource, context: PartyContext,
+        session: SessionID, label: String, batch: Int, progress: (@Sendable (Int) -> Void)?
+    ) async throws -> [FieldElement] {
+        let kN = rightValues.count, n = leftValues.count
         var products = [FieldElement]()
         products.reserveCapacity(n * kN)
         let rowsPerBatch = max(1, batch / kN)
         var row = 0, batchIndex: UInt64 = 0
         while row < n {
             let rows = min(rowsPerBatch, n - row)
-            let batchSession = session.child("products", batchIndex)
+            let batchSession = session.child(label, batchIndex)
             var left = [FieldElement](), right = [FieldElement]()
             left.reserveCapacity(rows * kN); right.reserveCapacity(rows * kN)
             for i in row..<(row + rows) {
-                left.append(contentsOf: repeatElement(smallKey[i], count: kN))
-                right.append(contentsOf: bigKey)
+                left.append(contentsOf: repeatElement(leftValues[i], count: kN))
+                right.append(contentsOf: rightValues)
             }
             var triples = try await source.next(rows * kN, session: batchSession.child("triples"))
             products += try await BeaverMultiplication.multiply(left, right, triples: triples, context: context, session: batchSession.child("multiply"))
             zeroize(&triples); zeroize(&left); zeroize(&right)
             row += rows
             batchIndex += 1
-            progress?(Double(row) / Double(n))
+            progress?(row)
         }
-        // The material takes these arrays' storage (no copy), and wipes it.
-        return try KeyGenMaterial(parameters: parameters, smallKey: smallKey, bigKey: bigKey, products: products)
+        return products
     }
 }

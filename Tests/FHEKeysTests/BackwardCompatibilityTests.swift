@@ -88,7 +88,7 @@ import Algebra
         }
         try save("client_key.bin", clientKey.serialized())
         try save("key_switching_key.bin", serverKey.keySwitchingKey.serialized())
-        try save("bootstrapping_key.bin", serverKey.bootstrappingKey.serialized())
+        try save("bootstrapping_key.bin", serverKey.bootstrappingKey!.serialized())
         try save("public_key.bin", publicKey.serialized())
         for (index, message) in messages.enumerated() {
             try save("lwe_ciphertext_\(index).bin", clientKey.encrypt(message, using: &generator).serialized(parameters: parameters))

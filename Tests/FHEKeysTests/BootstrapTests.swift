@@ -65,7 +65,7 @@ enum TestKeys {
             let table = (0..<p.plaintextModulus).map { _ in generator.next() % p.plaintextModulus }
             let m = generator.next() % p.plaintextModulus
             let c = TestKeys.client.small.encrypt(message: m, parameters: p, using: &generator)
-            let raw = TestKeys.server.bootstrappingKey.bootstrap(c, table: table)
+            let raw = TestKeys.server.bootstrappingKey!.bootstrap(c, table: table)
             #expect(TestKeys.client.big.extractedLWEKey.decrypt(raw, parameters: p) == table[Int(m)])
             let out = TestKeys.server.apply(table, to: c)
             #expect(TestKeys.client.small.decrypt(out, parameters: p) == table[Int(m)])

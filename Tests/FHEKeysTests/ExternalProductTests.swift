@@ -38,7 +38,7 @@ import Testing
     /// GGSW(s_i) ⊡ GLWE equals Σ_rows digit_row · GGSW row computed with coefficient-domain products, exactly.
     @Test func externalProductMatchesCoefficientDomainReference() {
         var generator = SeededGenerator(seed: [11], domain: "external")
-        let key = TestKeys.server.bootstrappingKey
+        let key = TestKeys.server.bootstrappingKey!
         let p = key.parameters
         let k = p.glweDimension, N = p.polynomialSize, levels = p.pbsLevels
         let rows = (k + 1) * levels

@@ -33,10 +33,30 @@ import Testing
         for _ in 0..<40 {
             let m = generator.next() % 16
             let c = TestKeys.client.encrypt(m, using: &generator)
-            let out = TestKeys.server.bootstrappingKey.bootstrap(c, table: table)
+            let out = TestKeys.server.bootstrappingKey!.bootstrap(c, table: table)
             errors.append(Double(Arithmetic.signed(out.phase(big) - Encoding.encode(m, p))))
         }
         let ratio = Self.variance(errors) / NoiseModel.bootstrapVariance(p)
         #expect(ratio > 0.4 && ratio < 2.5, "PBS variance ratio measured/model = \(ratio)")
+    }
+
+    /// The multi-bit PBS output noise against `NoiseModel.multiBitBootstrapVariance` (3× and 1.5× the classic terms).
+    @Test func multiBitBootstrapNoiseMatchesModel() {
+        var generator = SeededGenerator(seed: [42], domain: "noise-multibit-pbs")
+        let p = TestKeys.parameters
+        let big = TestKeys.client.big.extractedLWEKey
+        let key = MultiBitBootstrapTests.server
+        var errors: [Double] = []
+        let table = (0..<p.plaintextModulus).map { $0 }
+        for _ in 0..<60 {
+            let m = generator.next() % 16
+            let c = TestKeys.client.encrypt(m, using: &generator)
+            let out = key.bootstrap(c, table: table)
+            errors.append(Double(Arithmetic.signed(out.phase(big) - Encoding.encode(m, p))))
+        }
+        let ratio = Self.variance(errors) / NoiseModel.multiBitBootstrapVariance(p)
+        #expect(ratio > 0.5 && ratio < 2.0, "multi-bit PBS variance ratio measured/model = \(ratio)")
+        let factor = NoiseModel.multiBitBootstrapVariance(p) / NoiseModel.bootstrapVariance(p)
+        #expect(factor >= 1.5 && factor <= 3, "multi-bit / classic model = \(factor)")
     }
 }

@@ -11,7 +11,7 @@ import Testing
         #expect(try ClientKey(serialized: client.serialized()) == client)
         let ksk = TestKeys.server.keySwitchingKey
         #expect(try KeySwitchingKey(serialized: ksk.serialized()) == ksk)
-        let bsk = TestKeys.server.bootstrappingKey
+        let bsk = TestKeys.server.bootstrappingKey!
         let reloaded = try BootstrappingKey(serialized: bsk.serialized())
         #expect(reloaded.ntt == bsk.ntt)
         #expect(FHESerialization.digest(bsk.serialized()) == FHESerialization.digest(reloaded.serialized()))
@@ -33,7 +33,7 @@ import Testing
             TestKeys.client.encrypt(3, using: &rng).serialized(parameters: TestKeys.parameters),
             TestKeys.client.serialized(),
             TestKeys.server.keySwitchingKey.serialized(),
-            Array(TestKeys.server.bootstrappingKey.serialized().prefix(200)),
+            Array(TestKeys.server.bootstrappingKey!.serialized().prefix(200)),
         ]
         let parsers: [([UInt8]) throws -> Void] = [
             { _ = try LWECiphertext(serialized: $0) }, { _ = try ClientKey(serialized: $0) },

@@ -16,13 +16,14 @@ import SecureMemory
         let share: SecretKeyShare
     }
 
-    func generate(n: Int, t: Int, adversary: Adversary, label: String) async throws -> [Int: PartyOutput] {
+    func generate(n: Int, t: Int, adversary: Adversary, label: String, multiBit: Bool = false) async throws -> [Int: PartyOutput] {
         let parameters = parameters
         return try await runParties(n: n, t: t, adversary: adversary) { context, _ in
             let prss = try dealtPRSS(party: context.partyID, n: n, t: t)
             let session = SessionID.root(requestID: Array(label.utf8), label: "dkg-test")
             let material = try await KeyGenPreprocessing.generate(
-                parameters: parameters, prss: prss, context: context, session: session.child("preproc"), batch: 4096)
+                parameters: parameters, prss: prss, context: context, session: session.child("preproc"), batch: 4096,
+                multiBit: multiBit)
             let keys = try await DistributedKeyGeneration.run(
                 material: material, prss: prss, context: context, session: session.child("keygen"), openBatch: 10_000)
             return PartyOutput(publicKey: keys.publicKey.serialized(), serverKey: keys.serverKey.serialized(), share: keys.share)
@@ -70,6 +71,16 @@ import SecureMemory
         try expectWorkingKeys(outputs, n: n, t: t, adversary: .allHonest)
     }
 
+    /// Issue 13 item 2: the DKG makes the multi-bit bootstrapping key (pair products by Beaver multiplication);
+    /// it bootstraps under the reconstructed secret key, also with a corrupt party.
+    @Test(arguments: [Adversary.allHonest, .garbage])
+    func partiesGenerateWorkingMultiBitKeys(adversary: Adversary) async throws {
+        let outputs = try await generate(n: 4, t: 1, adversary: adversary, label: "multibit-\(adversary)", multiBit: true)
+        let serverKey = try ServerKey(serialized: try #require(outputs.values.first).serverKey)
+        #expect(serverKey.multiBitBootstrappingKey != nil && serverKey.bootstrappingKey == nil)
+        try expectWorkingKeys(outputs, n: 4, t: 1, adversary: adversary)
+    }
+
     @Test(arguments: [Adversary.silent, .garbage, .equivocating])
     func corruptPartyCannotStopOrChangeTheKeys(adversary: Adversary) async throws {
         let outputs = try await generate(n: 4, t: 1, adversary: adversary, label: "adversary-\(adversary)")
@@ -105,6 +116,18 @@ import SecureMemory
         let material = try KeyGenMaterial(parameters: parameters, smallKey: values(n), bigKey: values(kN), products: values(n * kN))
         let reloaded = try KeyGenMaterial(serialized: material.serialized())
         #expect(reloaded.smallKey == material.smallKey && reloaded.bigKey == material.bigKey && reloaded.products == material.products)
+        #expect(!reloaded.isMultiBit && material.serialized().withUnsafeBytes { $0[4] } == 1)
+        // Multi-bit material: version 2 with the pair products; wrong counts are refused.
+        let multiBit = try KeyGenMaterial(parameters: parameters, smallKey: values(n), bigKey: values(kN), products: values(n * kN),
+                                          pairProducts: values(n / 2), pairBigProducts: values(n / 2 * kN))
+        let multiBitBack = try KeyGenMaterial(serialized: multiBit.serialized())
+        #expect(multiBit.serialized().withUnsafeBytes { $0[4] } == 2 && multiBitBack.isMultiBit)
+        #expect(multiBitBack.pairProducts == multiBit.pairProducts && multiBitBack.pairBigProducts == multiBit.pairBigProducts)
+        #expect(multiBitBack.products == multiBit.products && multiBitBack.smallKey == multiBit.smallKey)
+        #expect(throws: MPCError.self) {
+            try KeyGenMaterial(parameters: parameters, smallKey: values(n), bigKey: values(kN), products: values(n * kN),
+                               pairProducts: values(n / 2), pairBigProducts: values(kN))
+        }
         let share = try SecretKeyShare(parameters: parameters, partyID: 3, smallKey: values(n), bigKey: values(kN))
         let shareBack = try SecretKeyShare(serialized: share.serialized())
         #expect(shareBack.partyID == 3 && shareBack.smallKey == share.smallKey && shareBack.bigKey == share.bigKey)
