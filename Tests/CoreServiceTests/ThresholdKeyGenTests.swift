@@ -15,8 +15,8 @@ import Testing
     }
 
     /// preproc then keygen through the client; the keygen JSON answer.
-    func generate(_ client: KeyGenClient) throws -> [String: Any] {
-        let preprocessing = try client.json(["preproc", "--params", "test"], timeout: 60)
+    func generate(_ client: KeyGenClient, multiBit: Bool = false) throws -> [String: Any] {
+        let preprocessing = try client.json(["preproc", "--params", "test"] + (multiBit ? ["--multi-bit"] : []), timeout: 60)
         let preprocessingID = try #require(preprocessing["preproc_id"] as? String)
         return try client.json(["keygen", "--params", "test", "--preproc-id", preprocessingID], timeout: 60)
     }
@@ -102,6 +102,22 @@ import Testing
         // The client still gets the signed bytes from the other cores.
         let fromOthers = try client.run(["fetch-keys", "--key-id", keyID, "--keys-dir", client.keysDirectory.appendingPathComponent("third").path])
         #expect(fromOthers.status == 0, "\(fromOthers.combined)")
+    }
+
+    /// Issue 13: a preprocessing asked for a multi-bit key makes the KeyGen produce one, and it bootstraps.
+    @Test func aMultiBitPreprocessingMakesAMultiBitKeyThatWorks() async throws {
+        let cluster = try TestCluster()
+        try await cluster.startAll()
+        try await cluster.waitForDefaultEpoch(parties: cluster.parties)
+        let client = try client(cluster)
+        let keygen = try generate(client, multiBit: true)
+        try await checkKeySet(keygen, client: client, cluster: cluster, signers: [1, 2, 3, 4])
+        let keyID = try #require(keygen["key_id"] as? String)
+        let bytes = try Data(contentsOf: client.keysDirectory.appendingPathComponent(keyID).appendingPathComponent("ServerKey"))
+        guard case .multiBit = try ServerKey(serialized: Array(bytes)).blindRotationKey else {
+            Issue.record("the server key is not multi-bit")
+            return
+        }
     }
 
     @Test func aGarbageCoreCannotStopTheKeyGeneration() async throws {

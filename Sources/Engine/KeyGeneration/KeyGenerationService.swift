@@ -80,6 +80,10 @@ actor KeyGenerationService {
         let parameters = try Self.parameters(request.params)
         let domain = try OperatorKey.domain(request.domain, present: request.hasDomain)
         let epochID = try RequestIdentifierChecks.optional(request.epochID, present: request.hasEpochID, field: "epoch_id")
+        let multiBit = request.multiBitBootstrapping
+        guard !multiBit || MultiBitBootstrappingKey.supports(parameters) else {
+            throw .invalidArgument("multi_bit_bootstrapping: parameter set \(parameters.name) has an odd small-key dimension")
+        }
         guard preprocessings[id] == nil else { throw .alreadyExists("preprocessing \(id) exists") }
         guard let vault else { throw .failedPrecondition("key generation needs a [vault] to keep its material encrypted") }
         try limiter.admit(.keyGenPreprocessing)
@@ -88,7 +92,8 @@ actor KeyGenerationService {
         guard preprocessings[id] == nil else { throw .alreadyExists("preprocessing \(id) exists") }
         let progress = Progress()
         preprocessings[id] = .running(progress)
-        logger.info("key-generation preprocessing started", metadata: ["request_id": "\(id)", "parameters": "\(parameters.name)"])
+        logger.info("key-generation preprocessing started", metadata: [
+            "request_id": "\(id)", "parameters": "\(parameters.name)", "bootstrapping_key": "\(multiBit ? "multi-bit" : "classic")"])
         let signer = signer
         tasks[id] = Task {
             let outcome: Result<PreprocessingRecord, EngineError>
@@ -97,8 +102,9 @@ actor KeyGenerationService {
                     var material = try await ComputeExecutor.shared.run {
                         try await KeyGenPreprocessing.generate(
                             parameters: parameters, prss: epoch.prss, context: epoch.party,
-                            session: SessionID.root(requestID: id.bytes, label: "keygen-preproc"),
-                            progress: { progress.set("multiplications \(Int($0 * 100)) %") })
+                            // Another label for multi-bit: cores asked for different kinds share no session and fail.
+                            session: SessionID.root(requestID: id.bytes, label: multiBit ? "keygen-preproc-multi-bit" : "keygen-preproc"),
+                            multiBit: multiBit, progress: { progress.set("multiplications \(Int($0 * 100)) %") })
                     }
                     progress.set("storing the material")
                     try await vault.putPrivate(material.serialized(), id: try ObjectID(kind: PreprocessingRecord.materialKind, name: id.hex))
@@ -106,7 +112,7 @@ actor KeyGenerationService {
                 }
                 let record = PreprocessingRecord(
                     preprocessingID: id.hex, parameterSet: parameters.id, epochID: epoch?.id.hex ?? "",
-                    digest: Self.preprocessingDigest(id: id, parameters: parameters, epochID: epoch?.id),
+                    digest: Self.preprocessingDigest(id: id, parameters: parameters, epochID: epoch?.id, multiBit: multiBit),
                     signature: try signer.sign(try PrepKeygenVerification(prepKeygenId: id.bytes), domain: domain),
                     consumedBy: nil)
                 try await vault.putPrivate(SecretBytes(try record.encoded()), id: try ObjectID(kind: PreprocessingRecord.kind, name: id.hex))
@@ -153,7 +159,9 @@ actor KeyGenerationService {
 
     /// What every core signs for a preprocessing: SHA3-256 over a domain separator, its id, the parameter set
     /// and the epoch (the same at every honest core; the material itself is secret and differs per core).
-    static func preprocessingDigest(id: RequestIdentifier, parameters: FHEParameters, epochID: RequestIdentifier?) -> [UInt8] {
-        SHA3_256.hash(Array("TKMS-KEYGEN-PREPROC-v1".utf8) + id.bytes + [parameters.id] + (epochID?.bytes ?? []))
+    /// What the cores sign a preprocessing by; a multi-bit one also binds that choice (classic digests unchanged).
+    static func preprocessingDigest(id: RequestIdentifier, parameters: FHEParameters, epochID: RequestIdentifier?, multiBit: Bool = false) -> [UInt8] {
+        SHA3_256.hash(Array("TKMS-KEYGEN-PREPROC-v1".utf8) + id.bytes + [parameters.id] + (epochID?.bytes ?? [])
+            + (multiBit ? Array("multi-bit".utf8) : []))
     }
 }

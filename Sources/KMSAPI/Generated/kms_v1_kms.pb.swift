@@ -284,6 +284,11 @@ public nonisolated struct Kms_V1_KeyGenPreprocRequest: Sendable {
   /// Clears the value of `domain`. Subsequent reads from it will return its default value.
   public mutating func clearDomain() {self._domain = nil}
 
+  /// The bootstrapping key the KeyGen that consumes this preprocessing makes: false = classic (one GGSW per bit
+  /// of the small key), true = multi-bit (pairs of bits: half the NTTs per bootstrapping, 1.5x the key and the
+  /// preprocessing's products; docs/FHE_PARAMETERS.md). Every core must get the same value.
+  public var multiBitBootstrapping: Bool = false
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1552,7 +1557,7 @@ nonisolated extension Kms_V1_Eip712Domain: SwiftProtobuf.Message, SwiftProtobuf.
 
 nonisolated extension Kms_V1_KeyGenPreprocRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".KeyGenPreprocRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}request_id\0\u{1}params\0\u{3}context_id\0\u{3}epoch_id\0\u{1}domain\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}request_id\0\u{1}params\0\u{3}context_id\0\u{3}epoch_id\0\u{1}domain\0\u{3}multi_bit_bootstrapping\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1565,6 +1570,7 @@ nonisolated extension Kms_V1_KeyGenPreprocRequest: SwiftProtobuf.Message, SwiftP
       case 3: try { try decoder.decodeSingularMessageField(value: &self._contextID) }()
       case 4: try { try decoder.decodeSingularMessageField(value: &self._epochID) }()
       case 5: try { try decoder.decodeSingularMessageField(value: &self._domain) }()
+      case 6: try { try decoder.decodeSingularBoolField(value: &self.multiBitBootstrapping) }()
       default: break
       }
     }
@@ -1590,6 +1596,9 @@ nonisolated extension Kms_V1_KeyGenPreprocRequest: SwiftProtobuf.Message, SwiftP
     try { if let v = self._domain {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
     } }()
+    if self.multiBitBootstrapping != false {
+      try visitor.visitSingularBoolField(value: self.multiBitBootstrapping, fieldNumber: 6)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1599,6 +1608,7 @@ nonisolated extension Kms_V1_KeyGenPreprocRequest: SwiftProtobuf.Message, SwiftP
     if lhs._contextID != rhs._contextID {return false}
     if lhs._epochID != rhs._epochID {return false}
     if lhs._domain != rhs._domain {return false}
+    if lhs.multiBitBootstrapping != rhs.multiBitBootstrapping {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
