@@ -13,16 +13,7 @@ extension MultiBitBootstrappingKey {
         let baseLog = parameters.pbsBaseLog
         let logTwoN = N.trailingZeroBitCount + 1
         let twoN = 2 * N
-        let box = N / Int(parameters.plaintextModulus)
-        let vector = BootstrappingKey.testVector(table, parameters: parameters)
-        let bTilde = Int(Arithmetic.roundScaleFast(input.body.value, bits: logTwoN))
-        var acc = [FieldElement](repeating: .zero, count: (k + 1) * N)
-        let start = (twoN - (bTilde + box / 2) % twoN) % twoN
-        acc.withUnsafeMutableBufferPointer { accBuffer in
-            vector.withUnsafeBufferPointer { v in
-                BootstrappingKey.rotate(v.baseAddress!, by: start, into: accBuffer.baseAddress! + k * N, size: N)
-            }
-        }
+        var acc = BootstrappingKey.initialAccumulator(body: input.body, table: table, parameters: parameters)
         let rows = self.rows, columns = rows * (k + 1), patterns = Self.patterns
         let groupBlock = patterns * columns * N
         var combined = [FieldElement](repeating: .zero, count: columns * N)

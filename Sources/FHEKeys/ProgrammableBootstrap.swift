@@ -19,17 +19,7 @@ extension BootstrappingKey {
         let k = parameters.glweDimension, N = parameters.polynomialSize, levels = parameters.pbsLevels
         let baseLog = parameters.pbsBaseLog
         let logTwoN = N.trailingZeroBitCount + 1
-        let twoN = 2 * N
-        let box = N / Int(parameters.plaintextModulus)
-        let vector = testVector(table)
-        let bTilde = Int(Arithmetic.roundScaleFast(input.body.value, bits: logTwoN))
-        var acc = [FieldElement](repeating: .zero, count: (k + 1) * N)
-        let start = (twoN - (bTilde + box / 2) % twoN) % twoN
-        acc.withUnsafeMutableBufferPointer { accBuffer in
-            vector.withUnsafeBufferPointer { v in
-                Self.rotate(v.baseAddress!, by: start, into: accBuffer.baseAddress! + k * N, size: N)
-            }
-        }
+        var acc = Self.initialAccumulator(body: input.body, table: table, parameters: parameters)
         var digitPolys = [FieldElement](repeating: .zero, count: (k + 1) * levels * N)
         var out = [FieldElement](repeating: .zero, count: (k + 1) * N)
         acc.withUnsafeMutableBufferPointer { acc in
@@ -51,6 +41,23 @@ extension BootstrappingKey {
             }
         }}}}
         return Self.sampleExtract(acc, glweDimension: k, polynomialSize: N)
+    }
+
+    /// The blind rotation's starting GLWE (zero mask): the test vector of `table` rotated by −(b̃ + box/2), where
+    /// b̃ is the body switched to 2N; shared by the classic and the multi-bit blind rotation.
+    static func initialAccumulator(body: FieldElement, table: [UInt64], parameters: FHEParameters) -> [FieldElement] {
+        let k = parameters.glweDimension, N = parameters.polynomialSize, twoN = 2 * N
+        let box = N / Int(parameters.plaintextModulus)
+        let vector = testVector(table, parameters: parameters)
+        let bTilde = Int(Arithmetic.roundScaleFast(body.value, bits: N.trailingZeroBitCount + 1))
+        let start = (twoN - (bTilde + box / 2) % twoN) % twoN
+        var acc = [FieldElement](repeating: .zero, count: (k + 1) * N)
+        acc.withUnsafeMutableBufferPointer { accBuffer in
+            vector.withUnsafeBufferPointer { v in
+                rotate(v.baseAddress!, by: start, into: accBuffer.baseAddress! + k * N, size: N)
+            }
+        }
+        return acc
     }
 
     /// dst = X^shift · src in Z_p[X]/(X^N + 1), 0 ≤ shift < 2N.

@@ -73,20 +73,13 @@ public struct CompactPublicKey: Sendable, Equatable {
     }
 
     public func serialized() -> [UInt8] {
-        var out = FHESerialization.header(.compactPublicKey, parameters)
-        out.append(contentsOf: seed)
-        out.append(elements: body)
-        return out
+        FHESerialization.seeded(.compactPublicKey, parameters, seed: seed, bodies: body)
     }
     public init(parameters: FHEParameters, seed: [UInt8], body: [FieldElement]) {
         self.parameters = parameters; self.seed = seed; self.body = body
     }
     public init(serialized bytes: [UInt8]) throws(FHEError) {
-        var reader = ByteReader(bytes)
-        let parameters = try reader.header(.compactPublicKey)
-        let seed = Array(try reader.take(FHESerialization.seedLength))
-        let body = try reader.elements(parameters.polynomialSize)
-        try reader.finish()
+        let (parameters, seed, body) = try FHESerialization.readSeeded(bytes, .compactPublicKey) { $0.polynomialSize }
         self.init(parameters: parameters, seed: seed, body: body)
     }
 }

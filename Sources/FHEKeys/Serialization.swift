@@ -18,6 +18,28 @@ public enum FHESerialization {
         magic + [type.rawValue, version, parameters.id]
     }
 
+    /// The seeded (compressed) form of a key whose masks are expanded from a seed: header, seed, bodies.
+    static func seeded(_ type: FHEObjectType, _ parameters: FHEParameters, seed: [UInt8], bodies: [FieldElement]) -> [UInt8] {
+        var out = header(type, parameters)
+        out.append(contentsOf: seed)
+        out.append(elements: bodies)
+        return out
+    }
+
+    /// Reads a seeded form: its parameter set, seed and bodies; `bodyCount` gives the number of bodies the
+    /// parameter set implies (and may refuse the set by throwing).
+    static func readSeeded(
+        _ bytes: [UInt8], _ type: FHEObjectType, bodyCount: (FHEParameters) throws(FHEError) -> Int
+    ) throws(FHEError) -> (parameters: FHEParameters, seed: [UInt8], bodies: [FieldElement]) {
+        var reader = ByteReader(bytes)
+        let parameters = try reader.header(type)
+        let count = try bodyCount(parameters)
+        let seed = Array(try reader.take(seedLength))
+        let bodies = try reader.elements(count)
+        try reader.finish()
+        return (parameters, seed, bodies)
+    }
+
     /// SHA3-256 over a domain separator and the serialized bytes.
     public static func digest(_ bytes: [UInt8]) -> [UInt8] {
         SHA3_256.hash(Array("TKMS-FHE-KEY-DIGEST-v1".utf8) + bytes)
@@ -135,17 +157,10 @@ extension ClientKey {
 extension KeySwitchingKey {
     /// Seeded (compressed) form: seed + bodies; masks are re-expanded on load.
     public func serialized() -> [UInt8] {
-        var out = FHESerialization.header(.keySwitchingKey, parameters)
-        out.append(contentsOf: seed)
-        out.append(elements: bodies)
-        return out
+        FHESerialization.seeded(.keySwitchingKey, parameters, seed: seed, bodies: bodies)
     }
     public init(serialized bytes: [UInt8]) throws(FHEError) {
-        var reader = ByteReader(bytes)
-        let parameters = try reader.header(.keySwitchingKey)
-        let seed = Array(try reader.take(FHESerialization.seedLength))
-        let bodies = try reader.elements(parameters.bigLWEDimension * parameters.ksLevels)
-        try reader.finish()
+        let (parameters, seed, bodies) = try FHESerialization.readSeeded(bytes, .keySwitchingKey) { $0.bigLWEDimension * $0.ksLevels }
         self.init(parameters: parameters, seed: seed, bodies: bodies, masks: Self.expandMasks(seed: seed, parameters: parameters))
     }
 }
@@ -153,18 +168,12 @@ extension KeySwitchingKey {
 extension BootstrappingKey {
     /// Seeded (compressed) form: seed + bodies in coefficient form.
     public func serialized() -> [UInt8] {
-        var out = FHESerialization.header(.bootstrappingKey, parameters)
-        out.append(contentsOf: seed)
-        out.append(elements: bodies)
-        return out
+        FHESerialization.seeded(.bootstrappingKey, parameters, seed: seed, bodies: bodies)
     }
     public init(serialized bytes: [UInt8]) throws(FHEError) {
-        var reader = ByteReader(bytes)
-        let parameters = try reader.header(.bootstrappingKey)
-        let seed = Array(try reader.take(FHESerialization.seedLength))
-        let count = parameters.lweDimension * (parameters.glweDimension + 1) * parameters.pbsLevels * parameters.polynomialSize
-        let bodies = try reader.elements(count)
-        try reader.finish()
+        let (parameters, seed, bodies) = try FHESerialization.readSeeded(bytes, .bootstrappingKey) {
+            $0.lweDimension * ($0.glweDimension + 1) * $0.pbsLevels * $0.polynomialSize
+        }
         self.init(seed: seed, bodies: bodies, parameters: parameters)
     }
 }
@@ -172,18 +181,13 @@ extension BootstrappingKey {
 extension MultiBitBootstrappingKey {
     /// Seeded (compressed) form: seed + bodies in coefficient form (type `multiBitBootstrappingKey`).
     public func serialized() -> [UInt8] {
-        var out = FHESerialization.header(.multiBitBootstrappingKey, parameters)
-        out.append(contentsOf: seed)
-        out.append(elements: bodies)
-        return out
+        FHESerialization.seeded(.multiBitBootstrappingKey, parameters, seed: seed, bodies: bodies)
     }
     public init(serialized bytes: [UInt8]) throws(FHEError) {
-        var reader = ByteReader(bytes)
-        let parameters = try reader.header(.multiBitBootstrappingKey)
-        guard Self.supports(parameters) else { throw .unknownParameterSet(parameters.id) }
-        let seed = Array(try reader.take(FHESerialization.seedLength))
-        let bodies = try reader.elements(Self.bodyCount(parameters: parameters))
-        try reader.finish()
+        let (parameters, seed, bodies) = try FHESerialization.readSeeded(bytes, .multiBitBootstrappingKey) { parameters throws(FHEError) in
+            guard Self.supports(parameters) else { throw .unknownParameterSet(parameters.id) }
+            return Self.bodyCount(parameters: parameters)
+        }
         self.init(seed: seed, bodies: bodies, parameters: parameters)
     }
 }
@@ -191,17 +195,10 @@ extension MultiBitBootstrappingKey {
 extension ModulusSwitchNoiseReductionKey {
     /// Seeded form: seed + the M bodies (type `modulusSwitchNoiseReductionKey`).
     public func serialized() -> [UInt8] {
-        var out = FHESerialization.header(.modulusSwitchNoiseReductionKey, parameters)
-        out.append(contentsOf: seed)
-        out.append(elements: bodies)
-        return out
+        FHESerialization.seeded(.modulusSwitchNoiseReductionKey, parameters, seed: seed, bodies: bodies)
     }
     public init(serialized bytes: [UInt8]) throws(FHEError) {
-        var reader = ByteReader(bytes)
-        let parameters = try reader.header(.modulusSwitchNoiseReductionKey)
-        let seed = Array(try reader.take(FHESerialization.seedLength))
-        let bodies = try reader.elements(parameters.modulusSwitchZeros)
-        try reader.finish()
+        let (parameters, seed, bodies) = try FHESerialization.readSeeded(bytes, .modulusSwitchNoiseReductionKey) { $0.modulusSwitchZeros }
         self.init(parameters: parameters, seed: seed, bodies: bodies)
     }
 }
