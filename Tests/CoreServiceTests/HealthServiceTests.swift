@@ -10,11 +10,8 @@ import Glibc
     static let script = PythonClientTests.repository.appendingPathComponent("tests/python/check_health_and_reflection.py").path
 
     static func requirePythonModules() throws -> URL {
-        let python = try TestProcesses.tool("python3")
-        let modules = try TestProcesses.run(python, ["-c", "import grpc, grpc_tools, grpc_health, grpc_reflection"])
-        try #require(modules.status == 0,
-                     "python3 lacks grpcio-health-checking/grpcio-reflection (bash scripts/setup.sh): \(modules.errorOutput)")
-        return python
+        try TestProcesses.python(importing: ["grpc", "grpc_tools", "grpc_health", "grpc_reflection"],
+                                 packages: "grpcio-health-checking/grpcio-reflection")
     }
 
     @Test func reflectionListsTheServicesAndResolvesEveryMethod() async throws {

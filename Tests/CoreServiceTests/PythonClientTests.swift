@@ -8,9 +8,7 @@ import Testing
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     @Test func generatedPythonClientGetsServingAStatusAndInvalidArgument() async throws {
-        let python = try TestProcesses.tool("python3")
-        let modules = try TestProcesses.run(python, ["-c", "import grpc, grpc_tools"])
-        try #require(modules.status == 0, "python3 lacks grpcio/grpcio-tools (pip install grpcio grpcio-tools): \(modules.errorOutput)")
+        let python = try TestProcesses.python(importing: ["grpc", "grpc_tools"], packages: "grpcio/grpcio-tools")
 
         let workspace = try TestWorkspace(parties: 1)
         defer { workspace.remove() }

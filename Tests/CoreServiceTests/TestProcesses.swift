@@ -40,6 +40,14 @@ enum TestProcesses {
     }
 
     /// A program on PATH (openssl, python3); fails clearly when missing.
+    /// python3 from PATH, after checking that it imports `modules`; the test fails naming `packages` otherwise.
+    static func python(importing modules: [String], packages: String) throws -> URL {
+        let python = try tool("python3")
+        let check = try run(python, ["-c", "import " + modules.joined(separator: ", ")])
+        try #require(check.status == 0, "python3 lacks \(packages) (bash scripts/setup.sh): \(check.errorOutput)")
+        return python
+    }
+
     static func tool(_ name: String) throws -> URL {
         for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
             let candidate = URL(fileURLWithPath: String(directory)).appendingPathComponent(name)

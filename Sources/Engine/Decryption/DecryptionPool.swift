@@ -48,10 +48,11 @@ actor DecryptionPool {
     private var batches: [BatchID: Batch] = [:]
     private var sequence = 0
     private var running = 0
+    /// The announcement listener and the refill loop.
     private var tasks: [Task<Void, Never>] = []
+    /// The preprocessing session of each batch still being made.
+    private var production: [BatchID: Task<Void, Never>] = [:]
     private var stopped = false
-    private(set) var poolAssignments = 0
-    private(set) var fallbacks = 0
 
     /// The session on which cores announce the batches they start (rounds are random: a listener takes all).
     var announcements: SessionID { SessionID.root(requestID: epoch.id.bytes, label: "decryption-pool-announcements") }
@@ -93,10 +94,11 @@ actor DecryptionPool {
     /// Stops both tasks and wipes every batch (its blocks are never used).
     func stop(inbox: PeerInbox) async {
         stopped = true
-        for task in tasks { task.cancel() }
+        for task in tasks + production.values { task.cancel() }
         tasks = []
+        production = [:]
         await inbox.unsubscribe(session: announcements)
-        for id in Array(batches.keys) { drop(id, succeeded: false) }
+        for id in Array(batches.keys) { drop(id) }
     }
 
     /// A decryption begins or ends on this core: the pool refills only while none runs.
@@ -164,13 +166,11 @@ actor DecryptionPool {
             triples += batches[block.batch]!.triples[tripleStart..<(tripleStart + plan.triplesPerBlock)]
             spend(block)
         }
-        poolAssignments += 1
         return (bits, triples)
     }
 
     /// Every block reserved for `request` is spent unused (the request fell back to its own preprocessing).
     func burn(_ request: SessionID) {
-        fallbacks += 1
         for (id, batch) in batches {
             for index in batch.states.indices where batch.states[index] == .reserved(request) {
                 spend(BlockRef(batch: id, index: index))
@@ -191,7 +191,7 @@ actor DecryptionPool {
             }
         }
         batches[block.batch] = batch
-        if batch.ready, batch.states.allSatisfy({ $0 == .used }) { drop(block.batch, succeeded: true) }
+        if batch.ready, batch.states.allSatisfy({ $0 == .used }) { drop(block.batch) }
     }
 
     /// Starts one batch of this core's when it is below its share and no decryption runs here.
@@ -240,8 +240,7 @@ actor DecryptionPool {
                 await self?.failed(id, error: error)
             }
         }
-        tasks.append(task)
-        tasks.removeAll { $0.isCancelled }
+        production[id] = task
     }
 
     /// Adds a finished batch made elsewhere (tests of `PoolAssignment` stand in for a batch session this way).
@@ -253,6 +252,7 @@ actor DecryptionPool {
     }
 
     private func finished(_ id: BatchID, bits: [FieldElement], triples: [BeaverTriple]) {
+        production[id] = nil
         var bits = bits, triples = triples
         guard !stopped, var batch = batches[id] else {
             zeroize(&bits)
@@ -271,11 +271,12 @@ actor DecryptionPool {
 
     private func failed(_ id: BatchID, error: any Error) {
         logger.warning("decryption pool: batch failed", metadata: ["error": "\(error)"])
-        drop(id, succeeded: false)
+        drop(id)
     }
 
     /// Removes a batch, wiping its shares and failing whoever waits for it.
-    private func drop(_ id: BatchID, succeeded: Bool) {
+    private func drop(_ id: BatchID) {
+        production.removeValue(forKey: id)
         guard var batch = batches.removeValue(forKey: id) else { return }
         zeroize(&batch.bits)
         zeroize(&batch.triples)

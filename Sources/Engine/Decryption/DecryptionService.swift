@@ -210,9 +210,9 @@ actor DecryptionService {
         defer { shared.meter.add(meter) }
         let outputs = try await ComputeExecutor.shared.run {
             var material: DecryptionMaterial
-            if let pool, let blocks = try await PoolAssignment.run(
+            if let pool, let poolBlocks = try await PoolAssignment.run(
                 pool: pool, request: session, requestID: prepared.id, digest: prepared.digest, blocks: blocks.count, context: party),
-               var taken = await pool.take(blocks, for: session, plan: plan) {
+               var taken = await pool.take(poolBlocks, for: session, plan: plan) {
                 defer {
                     zeroize(&taken.bits)
                     zeroize(&taken.triples)
