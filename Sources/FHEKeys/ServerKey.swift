@@ -64,7 +64,7 @@ public struct ServerKey: Sendable {
     /// under the extracted big key.
     public func bootstrap(_ input: LWECiphertext, table: [UInt64]) -> LWECiphertext {
         guard let reduction = modulusSwitchNoiseReduction else { return blindRotationKey.bootstrap(input, table: table) }
-        let variance = NoiseModel.modulusSwitchInputVariance(parameters, multiBit: multiBitBootstrappingKey != nil)
+        let variance = NoiseModel.modulusSwitchInputVarianceBudget(parameters, multiBit: multiBitBootstrappingKey != nil)
         return blindRotationKey.bootstrap(reduction.improve(input, inputVariance: variance), table: table)
     }
 

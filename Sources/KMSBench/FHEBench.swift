@@ -89,7 +89,7 @@ enum FHEBench {
         print("| bootstrapping key full / seeded | \(bskFull / 1_048_576) MiB / \(bskSeeded / 1_048_576) MiB | — |")
         if let reduction = server.modulusSwitchNoiseReduction {
             var times: [Double] = []
-            let variance = NoiseModel.modulusSwitchInputVariance(parameters, multiBit: true)
+            let variance = NoiseModel.modulusSwitchInputVarianceBudget(parameters, multiBit: true)
             var inputs: [LWECiphertext] = []
             for _ in 0..<(repeats * 20) { inputs.append(client.encrypt(generator.next() % parameters.plaintextModulus, using: &generator)) }
             for c in inputs {

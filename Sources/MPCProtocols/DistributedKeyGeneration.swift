@@ -11,7 +11,8 @@ public struct ThresholdKeySet: Sendable {
 }
 
 /// KeyGen (DESIGN §3.4): a joint random seed expands into every mask (the keys are stored seeded); the
-/// secret keys are the preprocessed shared bits; the noise of every sample is a PRSS-mask; every body is then
+/// secret keys are the preprocessed shared bits; the key switching key's noise (and the bootstrapping key's at large
+/// C(n, t)) is the material's exact TUniform noise, every other noise sample a PRSS-mask; every body is then
 /// linear in shares this party holds (the bootstrapping key's s_i·S_t terms come preprocessed), so each party
 /// computes its share of each body locally and one robust open per batch reveals the bodies to all.
 /// Rounds: those of the seed (1) plus one per open batch; bytes per party: 8·(n − 1) per body. Material with the
@@ -32,15 +33,20 @@ public enum DistributedKeyGeneration {
         progress: (@Sendable (Double) -> Void)? = nil
     ) async throws -> ThresholdKeySet {
         let parameters = material.parameters
-        let N = parameters.polynomialSize, kN = parameters.bigLWEDimension, n = parameters.lweDimension
-        let rows = (parameters.glweDimension + 1) * parameters.pbsLevels
+        let N = parameters.polynomialSize, kN = parameters.bigLWEDimension
         let seeds = KeySetSeeds(root: try await JointRandomSeed.generate(prss: prss, context: context, session: session.child("seed")))
 
         let glweBound = noiseBound(log2: parameters.glweNoiseLog2), lweBound = noiseBound(log2: parameters.lweNoiseLog2)
         var publicNoise = prss.maskShares(count: N, bound: glweBound, session: session.child("noise", 1))
-        var switchingNoise = prss.maskShares(count: kN * parameters.ksLevels, bound: lweBound, session: session.child("noise", 2))
-        let bootstrappingCount = material.isMultiBit ? MultiBitBootstrappingKey.bodyCount(parameters: parameters) : n * rows * N
-        var bootstrappingNoise = prss.maskShares(count: bootstrappingCount, bound: glweBound, session: session.child("noise", 3))
+        // Exact TUniform noise from the material's shared bits where it has it; a PRSS-mask otherwise (material of
+        // versions 1–2 for the key switching key; the bootstrapping key when C(n, t) admits it).
+        var switchingNoise = material.switchingNoise.isEmpty
+            ? prss.maskShares(count: kN * parameters.ksLevels, bound: lweBound, session: session.child("noise", 2))
+            : material.switchingNoise
+        let bootstrappingCount = KeyGenMaterial.bootstrappingNoiseCount(parameters, multiBit: material.isMultiBit)
+        var bootstrappingNoise = material.bootstrappingNoise.isEmpty
+            ? prss.maskShares(count: bootstrappingCount, bound: glweBound, session: session.child("noise", 3))
+            : material.bootstrappingNoise
         var reductionNoise = prss.maskShares(count: parameters.modulusSwitchZeros, bound: lweBound, session: session.child("noise", 4))
         defer { zeroize(&publicNoise); zeroize(&switchingNoise); zeroize(&bootstrappingNoise); zeroize(&reductionNoise) }
 
