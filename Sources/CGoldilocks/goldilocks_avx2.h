@@ -74,6 +74,51 @@ AVX2_INLINE __m256i reduce(__m256i low, __m256i high) {
     return _mm256_xor_si256(r_s, sign);
 }
 
+/* A lazily reduced sum of 128-bit products: low + 2^64·high + 2^128·carries, with low and high kept shifted (x ^ 2^63)
+ * so that each carry is one signed compare. Products are summed exactly and reduced once (`wide_reduce`). */
+typedef struct {
+    __m256i low_s, high_s, carries;
+} wide_sum;
+
+/* The sum holding the one product low + 2^64·high. */
+AVX2_INLINE wide_sum wide_start(__m256i low, __m256i high) {
+    const __m256i sign = splat(SIGN_BIT);
+    return (wide_sum){_mm256_xor_si256(low, sign), _mm256_xor_si256(high, sign), _mm256_setzero_si256()};
+}
+
+/* sum += low + 2^64·high, where (low, high) is a product of two 64-bit values, so high <= 2^64 - 2 and the carry out
+ * of the low words can be added to high without wrapping; a wrap of the high words is counted in `carries`. */
+AVX2_INLINE wide_sum wide_add(wide_sum sum, __m256i low, __m256i high) {
+    __m256i low_s = _mm256_add_epi64(sum.low_s, low);
+    high = _mm256_sub_epi64(high, _mm256_cmpgt_epi64(sum.low_s, low_s)); /* + 1 where the low words carried */
+    __m256i high_s = _mm256_add_epi64(sum.high_s, high);
+    __m256i carries = _mm256_sub_epi64(sum.carries, _mm256_cmpgt_epi64(sum.high_s, high_s));
+    return (wide_sum){low_s, high_s, carries};
+}
+
+/* sum += x·w (w_high = w >> 32). */
+AVX2_INLINE wide_sum wide_multiply_add(wide_sum sum, __m256i x, __m256i w, __m256i w_high) {
+    __m256i low, high;
+    product(x, w, w_high, &low, &high);
+    return wide_add(sum, low, high);
+}
+
+/* The sum mod p, canonical, for carries < 2^31: as `reduce`, with 2^128 = -2^32 (mod p), so the carries join the
+ * subtracted high_hi as carries·2^32 + high_hi < 2^63 (a borrow leaves at least 2^63 > 2^32 - 1 to subtract from). */
+AVX2_INLINE __m256i wide_reduce(wide_sum sum) {
+    const __m256i sign = splat(SIGN_BIT);
+    __m256i high = _mm256_xor_si256(sum.high_s, sign);
+    __m256i subtrahend = _mm256_add_epi64(_mm256_srli_epi64(high, 32), _mm256_slli_epi64(sum.carries, 32));
+    __m256i t0_s = _mm256_sub_epi64(sum.low_s, subtrahend);
+    t0_s = _mm256_sub_epi64(t0_s, _mm256_srli_epi64(_mm256_cmpgt_epi64(t0_s, sum.low_s), 32));
+    __m256i t1 = _mm256_mul_epu32(high, splat(EPSILON));
+    __m256i r_s = _mm256_add_epi64(t0_s, t1);
+    r_s = _mm256_add_epi64(r_s, _mm256_srli_epi64(_mm256_cmpgt_epi64(t0_s, r_s), 32));
+    __m256i at_least_p = _mm256_cmpgt_epi64(r_s, splat((GOLDILOCKS_P - 1) ^ SIGN_BIT));
+    r_s = _mm256_sub_epi64(r_s, _mm256_and_si256(at_least_p, splat(GOLDILOCKS_P)));
+    return _mm256_xor_si256(r_s, sign);
+}
+
 /* x·w mod p for any x < 2^64 and w < 2^64 (w_high = w >> 32); the result is canonical. */
 AVX2_INLINE __m256i multiply(__m256i x, __m256i w, __m256i w_high) {
     __m256i low, high;

@@ -52,17 +52,23 @@ enum BlindRotationKernels {
         }
     }
 
-    /// Multi-bit group combination: combined[c·N + t] = Σ_p (NTT(X^(exponents[p]))[t] − 1)·key[(p·columns + c)·N + t]
-    /// for c < columns, with the NTT of the monomials read from `monomials` (`goldilocks_multibit_combine`).
+    /// Multi-bit group step in the NTT domain: output[m·N + t] = Σ_row digits[row·N + t]·G[row·columns + m][t] for
+    /// m < columns, with the group's GGSW G[c][t] = Σ_p (NTT(X^(exponents[p]))[t] − 1)·key[(p·rows·columns + c)·N + t]
+    /// combined on the fly (never stored), the NTT of the monomials read from `monomials`
+    /// (`goldilocks_multibit_multiply_accumulate`); `prefetch` is the next group's key block, or nil.
     @inline(__always)
-    static func multiBitCombine(key: UnsafePointer<FieldElement>, exponents: UnsafePointer<Int>, patterns: Int,
-                                columns: Int, size N: Int, powers: UnsafePointer<UInt64>, orders: UnsafePointer<UInt32>,
-                                into combined: UnsafeMutablePointer<FieldElement>,
-                                prefetch: UnsafePointer<FieldElement>? = nil) {
+    static func multiBitMultiplyAccumulate(digits: UnsafePointer<FieldElement>, rows: Int,
+                                           key: UnsafePointer<FieldElement>, exponents: UnsafePointer<Int>,
+                                           patterns: Int, columns: Int, size N: Int, powers: UnsafePointer<UInt64>,
+                                           orders: UnsafePointer<UInt32>, into output: UnsafeMutablePointer<FieldElement>,
+                                           prefetch: UnsafePointer<FieldElement>? = nil) {
         let next = prefetch.map { UnsafeRawPointer($0).assumingMemoryBound(to: UInt64.self) }
-        words(key, patterns * columns * N) { key in
-            words(combined, columns * N) { combined in
-                goldilocks_multibit_combine(key, patterns, exponents, columns, N, powers, orders, combined, next)
+        words(digits, rows * N) { digits in
+            words(key, patterns * rows * columns * N) { key in
+                words(output, columns * N) { output in
+                    goldilocks_multibit_multiply_accumulate(digits, rows, key, patterns, exponents, columns, N, powers,
+                                                            orders, output, next)
+                }
             }
         }
     }

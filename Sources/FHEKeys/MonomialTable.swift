@@ -3,7 +3,8 @@ import Algebra
 /// The NTT of X^e (and of X^e − 1) for every 0 ≤ e < 2N without a transform: NegacyclicNTT evaluates at the
 /// primitive 2N-th roots of unity (odd powers of ψ, in bit-reversed order), so with ζ one of them, evaluation point
 /// t is ζ^(orders[t]) and X^e evaluates there to ζ^(e·orders[t] mod 2N) = powers[e·orders[t] mod 2N]. The multi-bit
-/// blind rotation multiplies its GGSWs by X^(e_p) − 1 in the NTT domain with this table (`goldilocks_multibit_combine`).
+/// blind rotation multiplies its GGSWs by X^(e_p) − 1 in the NTT domain with this table
+/// (`goldilocks_multibit_multiply_accumulate`).
 struct MonomialTable: Sendable {
     let size: Int
     /// ζ^m for 0 ≤ m < 2N, ζ = NTT(X)[0].

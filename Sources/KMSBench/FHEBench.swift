@@ -8,11 +8,13 @@ import Foundation
 /// same-run concrete-python comparison (scripts/bench/concrete_lookup.py). The comparison runs R rounds, each timing
 /// our KS-PBS (multi-bit, then classic) and then concrete-python's lookup back to back, and reports the median of the
 /// per-round ratios (load changes between rounds hit both sides). --concrete-p-error adds rounds with concrete's
-/// optimizer asked for failure probability P.
+/// optimizer asked for failure probability P. The comparison needs concrete-python 2.11.0 and setuptools < 80 for
+/// python3: `bash scripts/install-bench-deps.sh`.
 enum FHEBench {
     static func run(arguments: [String]) async throws {
         if arguments.contains("--help") {
             print("usage: kms-bench fhe [--test-parameters] [--repeat N] [--rounds R] [--concrete-p-error P] [--no-concrete] [--batch B]")
+            print("the concrete-python comparison needs `bash scripts/install-bench-deps.sh` (concrete-python 2.11.0, setuptools<80)")
             return
         }
         let parameters = arguments.contains("--test-parameters") ? FHEParameters.insecureTest : .production
@@ -242,7 +244,7 @@ enum ConcreteComparison {
         do {
             try process.run()
         } catch {
-            return .failure(ComparisonError("python3 could not be started (\(error)); install python3 and `pip install concrete-python`"))
+            return .failure(ComparisonError("python3 could not be started (\(error)); install python3, then `bash scripts/install-bench-deps.sh`"))
         }
         let data = output.fileHandleForReading.readDataToEndOfFile()
         let errorData = errors.fileHandleForReading.readDataToEndOfFile()
@@ -266,7 +268,7 @@ enum ConcreteComparison {
                 parameters: parameterText.isEmpty ? "not reported" : parameterText))
         }
         let tail = String(decoding: errorData.suffix(400), as: UTF8.self)
-        return .failure(ComparisonError("python3 exited with status \(process.terminationStatus) and no result (python3 or concrete-python missing?): \(tail)"))
+        return .failure(ComparisonError("python3 exited with status \(process.terminationStatus) and no result (python3 or concrete-python missing? `bash scripts/install-bench-deps.sh`): \(tail)"))
     }
 
     struct ComparisonError: Error, CustomStringConvertible {

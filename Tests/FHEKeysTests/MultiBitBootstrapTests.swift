@@ -33,36 +33,146 @@ import Testing
         }
     }
 
-    /// goldilocks_multibit_combine (AVX2 for N % 4 == 0, scalar for N = 2) against Σ_p (NTT(X^e_p) − 1)·key_p.
-    @Test(arguments: [2, 8, 512])
-    func combineKernelMatchesReference(size N: Int) {
-        let table = MonomialTable(transform: NegacyclicNTT(size: N))
-        var generator = SeededGenerator(seed: [UInt8(N & 0xFF), 2], domain: "combine")
-        for patterns in 1...3 {
-            for columns in [1, 4] {
-                for _ in 0..<10 {
-                    let key = (0..<(patterns * columns * N)).map { _ in FieldElement.random(using: &generator) }
-                    let exponents = (0..<patterns).map { _ in Int(generator.next() % UInt64(2 * N)) }
-                    var combined = [FieldElement](repeating: .zero, count: columns * N)
-                    key.withUnsafeBufferPointer { key in
-                    exponents.withUnsafeBufferPointer { exponents in
-                    table.powers.withUnsafeBufferPointer { powers in
-                    table.orders.withUnsafeBufferPointer { orders in
-                    combined.withUnsafeMutableBufferPointer { combined in
-                        BlindRotationKernels.multiBitCombine(
-                            key: key.baseAddress!, exponents: exponents.baseAddress!, patterns: patterns, columns: columns,
-                            size: N, powers: powers.baseAddress!, orders: orders.baseAddress!, into: combined.baseAddress!)
-                    }}}}}
-                    var expected = [FieldElement](repeating: .zero, count: columns * N)
-                    for p in 0..<patterns {
-                        let factor = table.monomial(exponents[p]).map { $0 - .one }
-                        for c in 0..<columns {
-                            for t in 0..<N { expected[c * N + t] += factor[t] * key[(p * columns + c) * N + t] }
+    /// The inputs of one call of the fused group kernel; `powers` need not be a real root table (only the arithmetic
+    /// is checked), so a test can push the factors powers − 1 to their largest value, p − 2.
+    struct GroupInputs {
+        var digits: [FieldElement], key: [FieldElement], exponents: [Int], powers: [UInt64], orders: [UInt32]
+        var rows: Int, patterns: Int, columns: Int, size: Int
+
+        /// goldilocks_multibit_multiply_accumulate (AVX2 for N % 4 == 0, scalar otherwise).
+        func kernel() -> [FieldElement] {
+            var output = [FieldElement](repeating: .zero, count: columns * size)
+            digits.withUnsafeBufferPointer { digits in
+            key.withUnsafeBufferPointer { key in
+            exponents.withUnsafeBufferPointer { exponents in
+            powers.withUnsafeBufferPointer { powers in
+            orders.withUnsafeBufferPointer { orders in
+            output.withUnsafeMutableBufferPointer { output in
+                BlindRotationKernels.multiBitMultiplyAccumulate(
+                    digits: digits.baseAddress!, rows: rows, key: key.baseAddress!, exponents: exponents.baseAddress!,
+                    patterns: patterns, columns: columns, size: size, powers: powers.baseAddress!,
+                    orders: orders.baseAddress!, into: output.baseAddress!)
+            }}}}}}
+            return output
+        }
+
+        /// Σ_row digits_row · Σ_p (powers[e_p·orders[t] mod 2N] − 1)·key_p[row·columns + m], one product at a time.
+        func reference() -> [FieldElement] {
+            var output = [FieldElement](repeating: .zero, count: columns * size)
+            for t in 0..<size {
+                let factors = exponents.map { FieldElement(powers[($0 * Int(orders[t])) & (2 * size - 1)]) - .one }
+                for m in 0..<columns {
+                    for row in 0..<rows {
+                        var combined = FieldElement.zero
+                        for p in 0..<patterns {
+                            combined += factors[p] * key[(p * rows * columns + row * columns + m) * size + t]
                         }
+                        output[m * size + t] += digits[row * size + t] * combined
                     }
-                    #expect(combined == expected, "N \(N) patterns \(patterns) columns \(columns) e \(exponents)")
                 }
             }
+            return output
+        }
+    }
+
+    /// The fused combine-and-multiply-accumulate kernel against the reference with a real root table, over the
+    /// production shape (2 rows, 3 patterns, 2 columns: its own AVX2 copy) and others.
+    @Test(arguments: [2, 8, 512])
+    func groupKernelMatchesReference(size N: Int) {
+        let table = MonomialTable(transform: NegacyclicNTT(size: N))
+        var generator = SeededGenerator(seed: [UInt8(N & 0xFF), 2], domain: "combine")
+        for (rows, patterns, columns) in [(2, 3, 2), (1, 1, 1), (2, 2, 2), (3, 3, 1), (4, 3, 2), (1, 7, 3)] {
+            for _ in 0..<4 {
+                let random = { (count: Int) in (0..<count).map { _ in FieldElement.random(using: &generator) } }
+                let inputs = GroupInputs(
+                    digits: random(rows * N), key: random(patterns * rows * columns * N),
+                    exponents: (0..<patterns).map { _ in Int(generator.next() % UInt64(2 * N)) },
+                    powers: table.powers, orders: table.orders, rows: rows, patterns: patterns, columns: columns, size: N)
+                #expect(inputs.kernel() == inputs.reference(), "N \(N) shape \((rows, patterns, columns)) e \(inputs.exponents)")
+            }
+        }
+    }
+
+    /// The worst cases of the lazy reduction: factors p − 2 (the largest, where a power is −1), key and digit values
+    /// p − 1 and 0..2 below p or above 0, so every 128-bit sum carries into the third word as often as it can (two
+    /// carries of 2^128 for three products) and the low words carry too; a carry lost or counted wrong changes the result.
+    @Test(arguments: [2, 8, 512])
+    func groupKernelLazyReductionBoundaries(size N: Int) {
+        let p = FieldElement.modulus
+        var generator = SeededGenerator(seed: [UInt8(N & 0xFF), 3], domain: "combine-boundary")
+        let near = { (g: inout SeededGenerator) -> FieldElement in
+            let r = g.next()
+            return FieldElement(r & 1 == 0 ? p - 1 - (r >> 1) % 3 : (r >> 1) % 3)
+        }
+        for (rows, patterns, columns) in [(2, 3, 2), (1, 3, 4), (4, 7, 1), (2, 2, 2)] {
+            for variant in 0..<4 {
+                let powers: [UInt64] = (0..<(2 * N)).map { _ in
+                    variant == 0 || generator.next() & 1 == 0 ? p - 1 : 1 + generator.next() % 3
+                }
+                let value = { (g: inout SeededGenerator) -> FieldElement in
+                    variant < 2 ? FieldElement(p - 1) : variant == 2 ? near(&g) : FieldElement.random(using: &g)
+                }
+                let inputs = GroupInputs(
+                    digits: (0..<(rows * N)).map { _ in value(&generator) },
+                    key: (0..<(patterns * rows * columns * N)).map { _ in value(&generator) },
+                    exponents: (0..<patterns).map { _ in Int(generator.next() % UInt64(2 * N)) },
+                    powers: powers, orders: (0..<N).map { _ in UInt32(generator.next() % UInt64(2 * N)) },
+                    rows: rows, patterns: patterns, columns: columns, size: N)
+                let output = inputs.kernel()
+                #expect(output.allSatisfy { $0.value < p })
+                #expect(output == inputs.reference(), "N \(N) shape \((rows, patterns, columns)) variant \(variant)")
+            }
+        }
+    }
+
+    /// The fused group step changes no bit of the bootstrap: the same blind rotation with each group's GGSW combined
+    /// on its own (in Swift) and then the classic multiply-accumulate kernel, as before the fusion, gives the same output.
+    @Test func bootstrapIsBitIdenticalToUnfusedGroupSteps() {
+        let key = Self.server.multiBitBootstrappingKey!
+        let p = key.parameters, k = p.glweDimension, N = p.polynomialSize, levels = p.pbsLevels, rows = key.rows
+        let columns = rows * (k + 1), block = MultiBitBootstrappingKey.patterns * columns * N
+        let logTwoN = N.trailingZeroBitCount + 1
+        var generator = SeededGenerator(seed: [64], domain: "multibit-bits")
+        for _ in 0..<3 {
+            let table = (0..<p.plaintextModulus).map { _ in generator.next() % p.plaintextModulus }
+            let c = TestKeys.client.encrypt(generator.next() % p.plaintextModulus, using: &generator)
+            var acc = BootstrappingKey.initialAccumulator(body: c.body, table: table, parameters: p)
+            for g in 0..<key.groups {
+                let a0 = Int(Arithmetic.roundScaleFast(c.mask[2 * g].value, bits: logTwoN))
+                let a1 = Int(Arithmetic.roundScaleFast(c.mask[2 * g + 1].value, bits: logTwoN))
+                if a0 == 0 && a1 == 0 { continue }
+                var combined = [FieldElement](repeating: .zero, count: columns * N)
+                for (pattern, e) in [a0, a1, (a0 + a1) % (2 * N)].enumerated() {
+                    let factor = key.monomials.monomial(e).map { $0 - .one }
+                    for i in 0..<(columns * N) {
+                        combined[i] += factor[i % N] * key.ntt[g * block + pattern * columns * N + i]
+                    }
+                }
+                var digits = [FieldElement](repeating: .zero, count: rows * N)
+                var out = [FieldElement](repeating: .zero, count: (k + 1) * N)
+                acc.withUnsafeBufferPointer { acc in
+                digits.withUnsafeMutableBufferPointer { digits in
+                combined.withUnsafeBufferPointer { combined in
+                out.withUnsafeMutableBufferPointer { out in
+                    for c in 0...k {
+                        BlindRotationKernels.decompose(acc.baseAddress! + c * N, size: N, baseLog: p.pbsBaseLog,
+                                                       levels: levels, into: digits.baseAddress! + c * levels * N)
+                    }
+                    for row in 0..<rows {
+                        key.transform.forward(UnsafeMutableBufferPointer(start: digits.baseAddress! + row * N, count: N))
+                    }
+                    BlindRotationKernels.multiplyAccumulate(digits: digits.baseAddress!, rows: rows,
+                                                            key: combined.baseAddress!, columns: k + 1, size: N,
+                                                            into: out.baseAddress!)
+                    for m in 0...k {
+                        key.transform.inverseWithoutScaling(UnsafeMutableBufferPointer(start: out.baseAddress! + m * N,
+                                                                                       count: N))
+                    }
+                }}}}
+                for i in 0..<acc.count { acc[i] += out[i] }
+            }
+            let expected = BootstrappingKey.sampleExtract(acc, glweDimension: k, polynomialSize: N)
+            #expect(key.bootstrap(c, table: table) == expected)
         }
     }
 

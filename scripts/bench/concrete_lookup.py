@@ -22,7 +22,7 @@ def main() -> int:
         import concrete
         from concrete import fhe
     except ImportError as error:
-        print(f"CONCRETE_ERROR concrete-python is not installed ({error}); pip install concrete-python")
+        print(f"CONCRETE_ERROR concrete-python is not installed ({error}); bash scripts/install-bench-deps.sh")
         return 2
 
     table_values = [(3 * x + 1) % 16 for x in range(16)]

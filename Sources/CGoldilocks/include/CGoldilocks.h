@@ -43,15 +43,18 @@ void goldilocks_multiply_accumulate(const uint64_t *digits, size_t rows, const u
 /* accumulator[t] += values[t] (mod p) for t < count. */
 void goldilocks_add_assign(uint64_t *accumulator, const uint64_t *values, size_t count);
 
-/* Multi-bit blind rotation: combined[c·n + t] = sum over p < patterns of (powers[(exponents[p]·orders[t]) mod 2n] - 1)
- * · key[(p·columns + c)·n + t] (mod p), for c < columns: the NTT-domain GGSW sum_p (X^(e_p) - 1)·GGSW_p of one group.
- * powers[m] = zeta^m for m < 2n (zeta a primitive 2n-th root of unity) and orders[t] < 2n with the forward NTT of X
- * equal to powers[orders[t]] at index t; exponents[p] < 2n. 1 <= patterns <= GOLDILOCKS_MULTIBIT_MAX_PATTERNS
- * (nothing is written otherwise). `prefetch` (or NULL) is the next group's key block of the same shape. */
+/* The multi-bit blind rotation's NTT-domain step (one group): output[m·n + t] = sum over row < rows of
+ * digits[row·n + t] · combined[row·columns + m][t] (mod p) for m < columns, where the group's GGSW, combined with
+ * the monomials X^(e_p) - 1 and never stored, is combined[c][t] = sum over p < patterns of
+ * (powers[(exponents[p]·orders[t]) mod 2n] - 1) · key[(p·rows·columns + c)·n + t]. powers[m] = zeta^m for m < 2n
+ * (zeta a primitive 2n-th root of unity) and orders[t] < 2n with the forward NTT of X equal to powers[orders[t]] at
+ * index t; exponents[p] < 2n. 1 <= patterns <= GOLDILOCKS_MULTIBIT_MAX_PATTERNS and 1 <= rows < 2^31 (nothing is
+ * written otherwise). `prefetch` (or NULL) is the next group's key block of the same shape. */
 #define GOLDILOCKS_MULTIBIT_MAX_PATTERNS 7
-void goldilocks_multibit_combine(const uint64_t *key, size_t patterns, const size_t *exponents, size_t columns,
-                                 size_t n, const uint64_t *powers, const uint32_t *orders, uint64_t *combined,
-                                 const uint64_t *prefetch);
+void goldilocks_multibit_multiply_accumulate(const uint64_t *digits, size_t rows, const uint64_t *key,
+                                             size_t patterns, const size_t *exponents, size_t columns, size_t n,
+                                             const uint64_t *powers, const uint32_t *orders, uint64_t *output,
+                                             const uint64_t *prefetch);
 
 /* Key switching's mask: mask[t] = -sum over r < row_count of digits[r]·rows[r·n + t] (mod p), with digits in
  * [-127, 127] (the key switch subtracts sum d·KSK). scratch holds 4·n words. Returns 0, or -1 (nothing written to
