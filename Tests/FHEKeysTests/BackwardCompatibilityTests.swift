@@ -66,6 +66,22 @@ import Algebra
             #expect(clientKey.decrypt(fresh) == 6)
             let tripled = serverKey.apply(fresh) { ($0 * 3) % clientKey.parameters.plaintextModulus }
             #expect(clientKey.decrypt(tripled) == 2)
+
+            // From v2 on: whole server keys (format 2, with the modulus switch noise reduction key), classic and
+            // multi-bit; each still parses byte for byte and bootstraps under the directory's client key.
+            for name in ["server_key.bin", "multi_bit_server_key.bin"]
+            where FileManager.default.fileExists(atPath: directory.appendingPathComponent(name).path) {
+                let bytes = try Self.read(directory, name)
+                let key = try ServerKey(serialized: bytes)
+                #expect(key.serialized() == bytes, "\(directory.lastPathComponent)/\(name)")
+                #expect(key.modulusSwitchNoiseReduction != nil)
+                #expect((key.multiBitBootstrappingKey != nil) == (name == "multi_bit_server_key.bin"))
+                for message in Self.messages.map({ $0 % clientKey.parameters.plaintextModulus }) {
+                    let input = clientKey.encrypt(message, using: &generator)
+                    let output = key.apply(input) { ($0 + 1) % clientKey.parameters.plaintextModulus }
+                    #expect(clientKey.decrypt(output) == (message + 1) % clientKey.parameters.plaintextModulus, "\(name)")
+                }
+            }
         }
     }
 
@@ -90,6 +106,9 @@ import Algebra
         try save("key_switching_key.bin", serverKey.keySwitchingKey.serialized())
         try save("bootstrapping_key.bin", serverKey.bootstrappingKey!.serialized())
         try save("public_key.bin", publicKey.serialized())
+        // v2: whole server keys with the noise reduction key (ServerKey format 2), classic and multi-bit.
+        try save("server_key.bin", serverKey.serialized())
+        try save("multi_bit_server_key.bin", clientKey.multiBitServerKey(seed: generator.bytes(count: 32), using: &generator).serialized())
         for (index, message) in messages.enumerated() {
             try save("lwe_ciphertext_\(index).bin", clientKey.encrypt(message, using: &generator).serialized(parameters: parameters))
         }
