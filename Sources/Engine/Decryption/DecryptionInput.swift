@@ -10,6 +10,9 @@ struct DecryptionInput: Sendable {
     let type: FheType
     let ciphertext: RadixCiphertext
     let handle: [UInt8]
+    /// SHA3-256 of the ciphertext bytes: the default handle and the request digest's part, hashed once (a euint64
+    /// is 235 KiB; hashing it was a tenth of a core's CPU under load, docs/BENCHMARKS.md).
+    let contentHash: [UInt8]
 
     /// The API's FheType as FHEKeys' (nil for UNSPECIFIED and unknown values).
     static func fheType(_ type: Kms_V1_FheType) -> FheType? {
@@ -62,16 +65,17 @@ struct DecryptionInput: Sendable {
             guard ciphertext.bitWidth == type.rawValue else {
                 throw .invalidArgument("\(field): the ciphertext holds \(ciphertext.bitWidth) bits, fhe_type says \(type.rawValue)")
             }
+            let contentHash = SHA3_256.hash(bytes)
             let handle: [UInt8]
             if typed.externalHandle.isEmpty {
-                handle = SHA3_256.hash(bytes)
+                handle = contentHash
             } else {
                 guard typed.externalHandle.count == 32 else {
                     throw .invalidArgument("\(field).external_handle: \(typed.externalHandle.count) bytes, a handle is 32 (or empty)")
                 }
                 handle = Array(typed.externalHandle)
             }
-            return DecryptionInput(type: type, ciphertext: ciphertext, handle: handle)
+            return DecryptionInput(type: type, ciphertext: ciphertext, handle: handle, contentHash: contentHash)
         }
     }
 

@@ -87,11 +87,12 @@ actor DecryptionService {
         if case .threshold(let engine) = mode { epoch = try await engine.epoch(epochID) } else { epoch = nil }
         let plan = try epoch.map { epoch throws(EngineError) in try self.plan(parameters, partyCount: epoch.party.partyCount, threshold: epoch.party.threshold) }
         let requestPool = pool.flatMap { $0.epoch.id == epoch?.id ? $0 : nil }
+        // What the cores bind pool material to: the kind, the key and every ciphertext (type, length, SHA3-256).
         var content = Array("\(kind)".utf8) + [0] + keyID.bytes
-        for ciphertext in request.ciphertexts {
+        for (ciphertext, input) in zip(request.ciphertexts, inputs) {
             content += withUnsafeBytes(of: Int64(ciphertext.fheType.rawValue).bigEndian, Array.init)
             content += withUnsafeBytes(of: UInt64(ciphertext.ciphertext.count).bigEndian, Array.init)
-            content += ciphertext.ciphertext
+            content += input.contentHash
         }
         return Prepared(
             id: id, keyID: keyID, inputs: inputs, parameters: parameters, store: store, epoch: epoch, plan: plan, domain: domain,
