@@ -58,22 +58,6 @@ AVX2_INLINE void product(__m256i x, __m256i y, __m256i y_high, __m256i *low, __m
     *high = _mm256_add_epi64(hh, _mm256_add_epi64(_mm256_srli_epi64(middle, 32), _mm256_srli_epi64(cross, 32)));
 }
 
-/* (low + 2^64·high) mod p, canonical, for any 128-bit value:
- * low + 2^64·high = low - high_hi + high_lo·(2^32 - 1) (mod p). A borrow (adds 2^64) is undone by subtracting
- * 2^32 - 1, a carry (drops 2^64) by adding it; neither correction can wrap again. */
-AVX2_INLINE __m256i reduce(__m256i low, __m256i high) {
-    const __m256i sign = splat(SIGN_BIT);
-    __m256i low_s = _mm256_xor_si256(low, sign);
-    __m256i t0_s = _mm256_sub_epi64(low_s, _mm256_srli_epi64(high, 32));
-    t0_s = _mm256_sub_epi64(t0_s, _mm256_srli_epi64(_mm256_cmpgt_epi64(t0_s, low_s), 32));
-    __m256i t1 = _mm256_mul_epu32(high, splat(EPSILON));
-    __m256i r_s = _mm256_add_epi64(t0_s, t1);
-    r_s = _mm256_add_epi64(r_s, _mm256_srli_epi64(_mm256_cmpgt_epi64(t0_s, r_s), 32));
-    __m256i at_least_p = _mm256_cmpgt_epi64(r_s, splat((GOLDILOCKS_P - 1) ^ SIGN_BIT));
-    r_s = _mm256_sub_epi64(r_s, _mm256_and_si256(at_least_p, splat(GOLDILOCKS_P)));
-    return _mm256_xor_si256(r_s, sign);
-}
-
 /* A lazily reduced sum of 128-bit products: low + 2^64·high + 2^128·carries, with low and high kept shifted (x ^ 2^63)
  * so that each carry is one signed compare. Products are summed exactly and reduced once (`wide_reduce`). */
 typedef struct {
@@ -118,6 +102,11 @@ AVX2_INLINE __m256i wide_reduce(wide_sum sum) {
     r_s = _mm256_sub_epi64(r_s, _mm256_and_si256(at_least_p, splat(GOLDILOCKS_P)));
     return _mm256_xor_si256(r_s, sign);
 }
+
+/* (low + 2^64·high) mod p, canonical, for any 128-bit value: `wide_reduce` of the one-product sum (its zero carry
+ * term and the double sign flips fold away when inlined). low + 2^64·high = low - high_hi + high_lo·(2^32 - 1)
+ * (mod p); a borrow (adds 2^64) is undone by subtracting 2^32 - 1, a carry (drops 2^64) by adding it. */
+AVX2_INLINE __m256i reduce(__m256i low, __m256i high) { return wide_reduce(wide_start(low, high)); }
 
 /* x·w mod p for any x < 2^64 and w < 2^64 (w_high = w >> 32); the result is canonical. */
 AVX2_INLINE __m256i multiply(__m256i x, __m256i w, __m256i w_high) {
