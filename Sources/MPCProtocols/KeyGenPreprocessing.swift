@@ -3,9 +3,9 @@ import FHEKeys
 
 /// KeyGenPreproc (DESIGN §3.4): shared random bits for s and S (square-root trick, `RandomBits`), exact TUniform
 /// noise from more shared bits for the keys whose PRSS-mask noise would be too large (`KeyGenNoiseSources`), and one
-/// Beaver multiplication per product s_i·S_t, in batches so
-/// memory stays bounded and progress is visible. Everything is secret-shared; nothing is opened but Beaver's masked
-/// values. Guaranteed output at n ≥ 3t + 1 (the triple generators exclude cheaters, robust open corrects wrong shares).
+/// Beaver multiplication per product s_i·S_t, in batches so memory stays bounded and progress is visible. Everything
+/// is secret-shared; nothing is opened but Beaver's masked values. Guaranteed output at n ≥ 3t + 1 (the triple
+/// generators exclude cheaters, robust open corrects wrong shares).
 public enum KeyGenPreprocessing {
     /// Products per batch: the multiplications of one batch are one robust open of 2·batch values.
     public static let defaultBatch = 1 << 16
