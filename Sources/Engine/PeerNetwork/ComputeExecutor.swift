@@ -33,9 +33,13 @@ public final class ComputeExecutor: TaskExecutor, @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Runs `body` (and every child task it starts) on this executor's threads.
-    public func run<Result: Sendable>(_ body: @Sendable () async throws -> Result) async throws -> Result {
-        try await withTaskExecutorPreference(self) { try await body() }
+    /// Runs `body` (and every child task it starts) on this executor's threads, in a task created with this
+    /// executor as its preference, so that its first job is enqueued here; cancelling the caller cancels it.
+    /// (`withTaskExecutorPreference` alone left the whole body on the global pool in some runs on Swift 6.3.1,
+    /// Linux: seen twice in CI, 2026-12-01 and 12-02.)
+    public func run<Result: Sendable>(_ body: @escaping @Sendable () async throws -> Result) async throws -> Result {
+        let task = Task(executorPreference: self) { try await body() }
+        return try await withTaskCancellationHandler { try await task.value } onCancel: { task.cancel() }
     }
 
     private func work() {
