@@ -38,17 +38,23 @@ public enum DistributedKeyGeneration {
 
         let glweBound = noiseBound(log2: parameters.glweNoiseLog2), lweBound = noiseBound(log2: parameters.lweNoiseLog2)
         var publicNoise = prss.maskShares(count: N, bound: glweBound, session: session.child("noise", 1))
-        // Exact TUniform noise from the material's shared bits where it has it; a PRSS-mask otherwise (material of
-        // versions 1–2 for the key switching key; the bootstrapping key when C(n, t) admits it).
-        var switchingNoise = material.switchingNoise.isEmpty
+        // Exact TUniform noise from the material's shared bits where it has it (the caller wipes the material); a
+        // PRSS-mask otherwise (material of versions 1–2 for the key switching key; the bootstrapping key when C(n, t)
+        // admits it), made and wiped here. Only what is made here is wiped here: wiping a shared array would copy it.
+        let maskedSwitching = material.switchingNoise.isEmpty, maskedBootstrapping = material.bootstrappingNoise.isEmpty
+        var switchingNoise = maskedSwitching
             ? prss.maskShares(count: kN * parameters.ksLevels, bound: lweBound, session: session.child("noise", 2))
             : material.switchingNoise
         let bootstrappingCount = KeyGenMaterial.bootstrappingNoiseCount(parameters, multiBit: material.isMultiBit)
-        var bootstrappingNoise = material.bootstrappingNoise.isEmpty
+        var bootstrappingNoise = maskedBootstrapping
             ? prss.maskShares(count: bootstrappingCount, bound: glweBound, session: session.child("noise", 3))
             : material.bootstrappingNoise
         var reductionNoise = prss.maskShares(count: parameters.modulusSwitchZeros, bound: lweBound, session: session.child("noise", 4))
-        defer { zeroize(&publicNoise); zeroize(&switchingNoise); zeroize(&bootstrappingNoise); zeroize(&reductionNoise) }
+        defer {
+            zeroize(&publicNoise); zeroize(&reductionNoise)
+            if maskedSwitching { zeroize(&switchingNoise) }
+            if maskedBootstrapping { zeroize(&bootstrappingNoise) }
+        }
 
         let switchingMasks = KeySwitchingKey.expandMasks(seed: seeds.keySwitchingKey, parameters: parameters)
         var shares = CompactPublicKey.body(

@@ -26,18 +26,9 @@ public enum KeyGenPreprocessing {
         var source = TripleSource(prss: prss, context: context, kind: triples)
         defer { source.finish() }
 
-        // Bits for s and S; the square-root trick drops r = 0 (probability 1/p): ask for a few spare ones.
-        let wanted = n + kN
-        var bits = [FieldElement]()
-        var attempt: UInt64 = 0
-        while bits.count < wanted {
-            let ask = wanted - bits.count + 8
-            let bitSession = session.child("bits", attempt)
-            let triples = try await source.next(ask, session: bitSession.child("triples"))
-            bits += try await RandomBits.generate(count: ask, triples: triples, prss: prss, context: context, session: bitSession.child("bits"))
-            attempt += 1
-        }
-        var smallKey = Array(bits[0..<n]), bigKey = Array(bits[n..<wanted])
+        // Bits for s and S.
+        var bits = try await RandomBits.generate(count: n + kN, source: &source, prss: prss, context: context, session: session)
+        var smallKey = Array(bits[0..<n]), bigKey = Array(bits[n...])
         zeroize(&bits)
 
         // Work units for progress: one per shared bit of noise, one per product.

@@ -22,3 +22,27 @@ public enum RandomBits {
         return bits
     }
 }
+
+extension RandomBits {
+    /// Exactly `count` shared bits, their triples from `source`: the square-root trick drops r = 0 (probability
+    /// 1/p), so each attempt (session `session.child("bits", attempt)`) asks for a few spare bits, and the spare ones
+    /// left at the end are wiped. Every honest party drops the same bits (the opened squares), so all agree.
+    static func generate(
+        count: Int, source: inout TripleSource, prss: PRSS, context: PartyContext, session: SessionID
+    ) async throws -> [FieldElement] {
+        var bits = [FieldElement]()
+        var attempt: UInt64 = 0
+        while bits.count < count {
+            let ask = count - bits.count + 8
+            let attemptSession = session.child("bits", attempt)
+            var triples = try await source.next(ask, session: attemptSession.child("triples"))
+            bits += try await generate(count: ask, triples: triples, prss: prss, context: context,
+                                       session: attemptSession.child("bits"))
+            zeroize(&triples)
+            attempt += 1
+        }
+        let result = Array(bits[0..<count])
+        zeroize(&bits)
+        return result
+    }
+}

@@ -31,10 +31,8 @@ public enum SharedTUniformNoise {
         return result
     }
 
-    /// `count` shared TUniform(b) samples, their bits made in batches of about `batch` (memory stays bounded):
-    /// each batch asks `RandomBits` for a few spare bits, since the square-root trick drops r = 0 (probability
-    /// 1/p), and keeps unused bits for the next. Every honest party drops the same bits (the opened squares), so
-    /// all agree on which bits make which sample. `progress` gets the number of samples done.
+    /// `count` shared TUniform(b) samples, their bits made in batches of about `batch` (memory stays bounded; batch i
+    /// under `session.child("noise batch", i)`). `progress` gets the number of samples done.
     public static func generate(
         count: Int, log2Bound b: Int, source: inout TripleSource, prss: PRSS, context: PartyContext,
         session: SessionID, batch: Int, progress: (@Sendable (Int) -> Void)? = nil
@@ -43,23 +41,14 @@ public enum SharedTUniformNoise {
         let samplesPerBatch = max(1, batch / width)
         var result = [FieldElement]()
         result.reserveCapacity(count)
-        var pending = [FieldElement]()
-        defer { zeroize(&pending) }
-        var attempt: UInt64 = 0
+        var batchIndex: UInt64 = 0
         while result.count < count {
-            let wanted = min(samplesPerBatch, count - result.count) * width
-            let ask = wanted - pending.count + 8
-            let batchSession = session.child("noise bits", attempt)
-            var triples = try await source.next(ask, session: batchSession.child("triples"))
-            pending += try await RandomBits.generate(count: ask, triples: triples, prss: prss, context: context,
-                                                     session: batchSession.child("bits"))
-            zeroize(&triples)
-            let usable = min(pending.count / width, count - result.count) * width
-            result += samples(fromBits: pending[0..<usable], log2Bound: b)
-            let rest = Array(pending[usable...])
-            zeroize(&pending)
-            pending = rest
-            attempt += 1
+            let samplesNow = min(samplesPerBatch, count - result.count)
+            var bits = try await RandomBits.generate(count: samplesNow * width, source: &source, prss: prss, context: context,
+                                                     session: session.child("noise batch", batchIndex))
+            result += samples(fromBits: bits[...], log2Bound: b)
+            zeroize(&bits)
+            batchIndex += 1
             progress?(result.count)
         }
         return result
