@@ -20,7 +20,7 @@ Usage: scripts/testnet.sh start --parties N --threshold T [--storage file|s3] [-
 
 Starts a local Threshold KMS testnet of N threshold cores (party ids 1..N, tolerating T corrupt ones) on
 127.0.0.1 with mutual TLS, in the background, and waits until every core answers kms-core-client's health
-check as SERVING (all its peers reachable).
+check as SERVING (all its peers reachable) with its default epoch ready.
 
 Subcommands:
   start          make the certificates (once), the vault root keys (once) and the configurations, start the
@@ -52,7 +52,7 @@ Options:
                        root); stop, status and logs need the same one
   --insecure           enable_insecure_service = true on every core: the TEST-ONLY InsecureCoreServiceEndpoint
                        (kms-core-client insecure-keygen). Never for real keys
-  --wait SECONDS       how long start waits for every core to be SERVING (default 120)
+  --wait SECONDS       how long start waits for every core to be SERVING with its epoch ready (default 120)
   --out DIR            print-config only: the directory to write the configurations into (created)
   --lines K            logs only: how many lines of each log (default 50)
   -h, --help           print this text and exit
@@ -84,7 +84,7 @@ Files, under the run directory:
   testnet.env          N, T, storage, base port and binary directory of the last start; start refuses
                        another N or T while data/ holds anything (use another --run-dir or remove the old one)
 
-Exit status: 0 on success (start: every core SERVING; status: every core up); 1 when the build fails, a
+Exit status: 0 on success (start: every core SERVING with its default epoch ready; status: every core up); 1 when the build fails, a
 binary is missing, a cluster is already running in the run directory, a port is in use, the run directory
 holds another N or T, the S3 credentials are missing, the S3 endpoint does not answer or the bucket does not
 exist, a core exits or does not become SERVING in time (start then stops the cores it started, as it does on
@@ -340,9 +340,12 @@ ensure_certificates() {
   echo "testnet: made the certificates of $parties parties in $certs"
 }
 
+# Every core SERVING and its default epoch ready (health lists only ready epochs): before that, key generation
+# answers UNAVAILABLE ("epoch … is still being set up").
 health_all_serving() {
   "$KMS_BIN_DIR/kms-core-client" --config "$run_dir/client.toml" health --timeout 2 >"$run_dir/logs/health.txt" 2>&1 || return 1
-  [ "$(grep -c ': SERVING ' "$run_dir/logs/health.txt")" -eq "$parties" ]
+  [ "$(grep -c ': SERVING ' "$run_dir/logs/health.txt")" -eq "$parties" ] &&
+    [ "$(grep -c '^  epochs .*(default)' "$run_dir/logs/health.txt")" -eq "$parties" ]
 }
 
 cmd_start() {
