@@ -11,7 +11,8 @@ Usage: scripts/start-cluster.sh [--centralized]
        scripts/start-cluster.sh -h | --help
 
 Starts a local Threshold KMS testnet on loopback with mutual TLS, in the background, and waits until every
-core answers kms-core-client's health check (at most 120 attempts, 0.5 s apart).
+core answers kms-core-client's health check, threshold cores with their default epoch ready (at most 120
+attempts, 0.5 s apart).
 
 Options:
   (none)          4 threshold cores (t = 1): config/default_1.toml ... config/default_4.toml
@@ -124,7 +125,10 @@ for _ in $(seq 1 120); do
       exit 1
     fi
   done
-  if "$KMS_BIN_DIR/kms-core-client" --config "$run_dir/client.toml" health --timeout 2 >"$run_dir/logs/health.txt" 2>&1; then
+  # Threshold cores are ready once each also lists its default epoch (health shows only ready epochs): before
+  # that, key generation answers UNAVAILABLE ("epoch … is still being set up").
+  if "$KMS_BIN_DIR/kms-core-client" --config "$run_dir/client.toml" health --timeout 2 >"$run_dir/logs/health.txt" 2>&1 &&
+     { [ "$mode" = "centralized" ] || [ "$(grep -c '^  epochs .*(default)' "$run_dir/logs/health.txt")" -eq "${#parties[@]}" ]; }; then
     cat "$run_dir/logs/health.txt"
     echo "start-cluster: $mode cluster is up; client config: $run_dir/client.toml; stop with scripts/stop-cluster.sh"
     exit 0
