@@ -62,8 +62,11 @@ struct UserDecryptionAssembly {
                 let ys = parties.map { FieldElement(opened[$0]![index].shares[block]) }
                 let xs = parties.map { FieldElement(UInt64($0)) }
                 let correctable = max(0, (parties.count - threshold - 1) / 2)
+                // The shares are of y = message + 16·q (q masked): y read as a signed integer, mod 16.
+                let modulus = FHEParameters.production.plaintextModulus
                 guard let polynomial = ReedSolomonDecoder.decode(xs: xs, ys: ys, degree: threshold, maxErrors: correctable),
-                      polynomial.evaluate(at: .zero).value < FHEParameters.production.plaintextModulus
+                      let message = ThresholdDecryption.message(
+                        of: polynomial.evaluate(at: .zero), bound: ThresholdDecryptionPlan.outputLimit, plaintextModulus: modulus)
                 else {
                     throw .noAgreement("user decryption: the shares of ciphertext \(index), block \(block) do not decode "
                         + "(more than \(correctable) of \(parties.count) cores wrong)")
@@ -72,7 +75,7 @@ struct UserDecryptionAssembly {
                     dissent[party] = "sent a wrong share (ciphertext \(index), block \(block))"
                 }
                 // Both parameter sets have 2 message and 2 carry bits per block: the carry bits are dropped.
-                digits.append(polynomial.evaluate(at: .zero).value % FHEParameters.production.messageModulus)
+                digits.append(message % FHEParameters.production.messageModulus)
             }
             do {
                 values.append(try RadixValue(digits: digits, bitsPerDigit: 2).truncated(toBits: type.rawValue))

@@ -5,12 +5,13 @@ import FHEKeys
 /// batched over every block of every ciphertext of a request so that the rounds do not depend on the batch:
 /// 1. publicly switch each block to Z_(2^k) and compute [v] = b' + 2^(k−6) − ⟨a' mod 2^M, [s]⟩ locally (an
 ///    integer in (−n·2^M, 2^M), far below p);
-/// 2. open c = v + r_low + 2^M·r_high in one robust open (`ThresholdDecryptionPlan`: r_low from M shared bits,
-///    r_high a PRSS-mask; c hides v to within 2^−40);
-/// 3. the borrows β, γ of (c mod 2^M) − r_low (`ThresholdDecryptionCircuit`, depth ⌈log2 L⌉ + 1 rounds) give
-///    [message] = (c_M >> L) − (r_low >> L) − β + 2^(M−L)·γ, the block's message and carry bits (no padding bit);
-/// 4. public: robust open; user: no open — the shares are re-randomized with a degree-t sharing of zero and
-///    returned for the user to decode (`UserDecryptionReconstruction`).
+/// 2. open c = v + r + 2^L·u + 2^M·e in one robust open (`ThresholdDecryptionPlan`: r from L shared bits, u and e
+///    PRSS-masks; c hides v to within 2^−40);
+/// 3. the borrow β = [c mod 2^L < r] (`ThresholdDecryptionCircuit`, ⌈log2 L⌉ rounds) gives
+///    [y] = (c_M >> L) − [u] − [β] ≡ the block's message and carry bits (mod 2^(M−L)), |y| ≤ `outputBound`;
+/// 4. public: robust open of y, message = y mod 2^(M−L) (y read as a signed integer); user: no open — the shares
+///    of y are re-randomized with a degree-t sharing of zero and returned for the user to decode
+///    (`UserDecryptionReconstruction`). u makes y reveal nothing but the message (docs/DECRYPTION.md).
 /// Robust against t actively corrupt parties (n ≥ 3t + 1): every open is a `RobustOpen` of degree t.
 public enum ThresholdDecryption {
     /// The messages (incl. carry, 0…15) of every block, known to every honest party.
@@ -23,16 +24,30 @@ public enum ThresholdDecryption {
         )
         defer { zeroize(&shares) }
         let opened = try await RobustOpen.open(shares, context: context, session: session.child("decryption output"))
-        let modulus = material.plan.parameters.plaintextModulus
+        let plan = material.plan
         return try opened.enumerated().map { index, value throws(MPCError) in
-            // Always < 2^(M−L) when the shares of bits are bits; anything else means a broken invariant.
-            guard value.value < modulus else { throw .decodingFailed(index: index) }
-            return value.value
+            // Always within the bound when the shares of bits are bits; anything else means a broken invariant.
+            guard let message = message(of: value, bound: plan.outputBound, plaintextModulus: plan.parameters.plaintextModulus) else {
+                throw .decodingFailed(index: index)
+            }
+            return message
         }
     }
 
-    /// This party's shares (degree t) of every block's message, re-randomized: a user who collects them from
-    /// ≥ 2t + 1 parties decodes the messages, and the shares reveal nothing else about the computation.
+    /// The message y mod `plaintextModulus` of an output y read as a signed integer, or nil when |y| > `bound`.
+    public static func message(of value: FieldElement, bound: UInt64, plaintextModulus: UInt64) -> UInt64? {
+        let half = FieldElement.modulus / 2
+        if value.value <= half {
+            guard value.value <= bound else { return nil }
+            return value.value % plaintextModulus
+        }
+        let magnitude = FieldElement.modulus - value.value
+        guard magnitude <= bound else { return nil }
+        return (plaintextModulus - magnitude % plaintextModulus) % plaintextModulus
+    }
+
+    /// This party's shares (degree t) of every block's output y, re-randomized: a user who collects them from
+    /// ≥ 2t + 1 parties decodes y and so the message (y mod 2^(M−L)), and the shares reveal nothing else.
     public static func userDecryptShares(
         blocks: [LWECiphertext], secretShares: [FieldElement], material: DecryptionMaterial, context: PartyContext,
         session: SessionID
@@ -56,9 +71,9 @@ public enum ThresholdDecryption {
         let count = blocks.count, m = plan.workingBits, low = plan.lowBits
         let workingMask = (UInt64(1) << UInt64(m)) - 1
         let half = UInt64(1) << UInt64(plan.switchBits - plan.parameters.plaintextBits - 1)
-        let highScale = FieldElement(UInt64(1) << UInt64(m))
+        let highScale = FieldElement(UInt64(1) << UInt64(m)), lowScale = FieldElement(UInt64(1) << UInt64(low))
 
-        // 1–2: [c] = [v] + [r_low] + 2^M·[r_high]; open with the re-randomizers' values.
+        // 1–2: [c] = [v] + [r] + 2^L·[u] + 2^M·[e]; open with the re-randomizers' values.
         var masked = [FieldElement](repeating: .zero, count: count + (rerandomize ? count : 0))
         defer { zeroize(&masked) }
         for (index, block) in blocks.enumerated() {
@@ -67,26 +82,23 @@ public enum ThresholdDecryption {
             for i in 0..<switched.mask.count {
                 value -= FieldElement(switched.mask[i] & workingMask) * secretShares[i]
             }
-            var rLow = FieldElement.zero
-            for j in stride(from: m - 1, through: 0, by: -1) { rLow = rLow + rLow + material.bits[index * m + j] }
-            masked[index] = value + rLow + highScale * material.masks[index]
+            var r = FieldElement.zero
+            for j in stride(from: low - 1, through: 0, by: -1) { r = r + r + material.bits[index * low + j] }
+            masked[index] = value + r + lowScale * material.messageMasks[index] + highScale * material.masks[index]
         }
         if rerandomize { for index in 0..<count { masked[count + index] = material.rerandomizers[index] } }
         let opened = try await RobustOpen.open(masked, context: context, session: session.child("decryption masked"))
         let publicValues = opened.prefix(count).map { $0.value & workingMask }
 
-        // 3: borrows and the message.
-        var (beta, gamma) = try await plan.circuit.borrows(
+        // 3: the borrow and y.
+        var beta = try await plan.circuit.borrow(
             publicValues: publicValues, bits: material.bits, triples: material.triples[...], context: context,
             session: session.child("decryption borrows")
         )
-        defer { zeroize(&beta); zeroize(&gamma) }
-        let wrap = FieldElement(UInt64(1) << UInt64(m - low))
+        defer { zeroize(&beta) }
         var result = [FieldElement](repeating: .zero, count: count)
         for index in 0..<count {
-            var rHigh = FieldElement.zero
-            for j in stride(from: m - 1, through: low, by: -1) { rHigh = rHigh + rHigh + material.bits[index * m + j] }
-            result[index] = FieldElement(publicValues[index] >> UInt64(low)) - rHigh - beta[index] + wrap * gamma[index]
+            result[index] = FieldElement(publicValues[index] >> UInt64(low)) - material.messageMasks[index] - beta[index]
             if rerandomize { result[index] += material.rerandomizers[index] - opened[count + index] }
         }
         return result

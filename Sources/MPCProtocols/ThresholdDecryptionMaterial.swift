@@ -1,8 +1,8 @@
 import Algebra
 
 /// The preprocessed elements one batch of threshold decryption consumes, bound to the session that consumes it
-/// (DESIGN §3.3): per block M shared random bits (r_low), the borrow circuit's triples, one PRSS-mask share
-/// (r_high) and one PRSS random share (the user variant's re-randomizer). Bits and triples come from
+/// (DESIGN §3.3): per block L shared random bits (r), the borrow circuit's triples, two PRSS-mask shares (u over
+/// the message bits, e over the high part) and one PRSS random share (the user variant's re-randomizer). Bits and triples come from
 /// preprocessing (`generate`, or a `PreprocessingPool` batch taken for the session); masks and re-randomizers
 /// are non-interactive PRSS values derived from the session, so every party uses the same element for the same
 /// block whatever order requests arrive in. Consumed once: a session is never decrypted twice.
@@ -11,12 +11,14 @@ public struct DecryptionMaterial: Sendable {
     /// The decryption session this material belongs to.
     public let session: SessionID
     public let blockCount: Int
-    /// bits[b·M + j]: share of bit j of r_low for block b.
+    /// bits[b·L + j]: share of bit j of r for block b.
     var bits: [FieldElement]
     /// `plan.triplesPerBlock` per block, in circuit order.
     var triples: [BeaverTriple]
-    /// Share of r_high per block (PRSS-mask, each subset's term uniform in [−B, B]).
+    /// Share of e per block (PRSS-mask at 2^M, each subset's term uniform in [−B, B]).
     var masks: [FieldElement]
+    /// Share of u per block (PRSS-mask at 2^L, the same bound): hides the message bits in c and the borrow in y.
+    var messageMasks: [FieldElement]
     /// Share of a PRSS random value per block (user decryption's re-randomization).
     var rerandomizers: [FieldElement]
 
@@ -46,7 +48,10 @@ public struct DecryptionMaterial: Sendable {
         self.blockCount = blockCount
         self.bits = bits
         self.triples = triples
-        masks = prss.maskShares(count: blockCount, bound: plan.maskBound, session: session.child("decryption mask"))
+        var both = prss.maskShares(count: 2 * blockCount, bound: plan.maskBound, session: session.child("decryption mask"))
+        defer { zeroize(&both) }
+        masks = Array(both[..<blockCount])
+        messageMasks = Array(both[blockCount...])
         rerandomizers = prss.randomShares(count: blockCount, session: session.child("decryption rerandomizer"))
     }
 
@@ -69,7 +74,7 @@ public struct DecryptionMaterial: Sendable {
     }
 
     /// The bits and triples of `blockCount` blocks of `plan`, generated under `session` itself (block b's are
-    /// `bits[b·M ..< (b+1)·M]` and `triples[b·T ..< (b+1)·T]`): what `generate` uses, and what a background pool
+    /// `bits[b·L ..< (b+1)·L]` and `triples[b·T ..< (b+1)·T]`): what `generate` uses, and what a background pool
     /// of preprocessed blocks holds before a request is bound to them. The caller owns (and wipes) the shares.
     public static func preprocess<G: RandomNumberGenerator>(
         blockCount: Int, plan: ThresholdDecryptionPlan, prss: PRSS, context: PartyContext, session: SessionID,
@@ -101,6 +106,7 @@ public struct DecryptionMaterial: Sendable {
         zeroize(&bits)
         zeroize(&triples)
         zeroize(&masks)
+        zeroize(&messageMasks)
         zeroize(&rerandomizers)
     }
 }

@@ -8,19 +8,20 @@ import FHEKeys
 /// Method: switch each block publicly to Z_(2^k) (a' = round(a·2^k/p), b' = round(b·2^k/p)); then
 /// v = b' + 2^(k−6) − ⟨a' mod 2^M, s⟩ over the integers (M = k − 1: the padding bit is dropped) has its message
 /// (incl. carry) in bits L…M−1 of v mod 2^M (L = M − 4), rounded by the added half step. Open
-/// c = v + r_low + 2^M·r_high with r_low's M bits shared (random bits) and r_high a PRSS-mask hiding the
-/// integer's high part statistically (2^−40); since p ≡ 1 (mod 2^M) a wrap-around of c mod p shifts c mod 2^M
-/// by one step only, which the noise margin absorbs. Then message = ((c − r_low) mod 2^M) >> L, from the
-/// borrows of the subtraction c − r_low at bit L and at bit M (`ThresholdDecryptionCircuit`).
+/// c = v + r + 2^L·u + 2^M·e with r's L bits shared (random bits) and u, e PRSS-masks hiding the message bits and
+/// the integer's high part statistically; since p ≡ 1 (mod 2^M) a wrap-around of c mod p shifts c mod 2^M by one
+/// step only, which the noise margin absorbs. Then y = ⌊(c mod 2^M)/2^L⌋ − u − β ≡ message (mod 2^(M−L)), with
+/// β = [c mod 2^L < r] the borrow of the low bits (`ThresholdDecryptionCircuit`); y itself (an integer within
+/// ±`outputBound`) is what is opened or handed to the user, and u hides everything of it but the message.
 public struct ThresholdDecryptionPlan: Sendable, Hashable {
     public let parameters: FHEParameters
     public let partyCount: Int
     public let threshold: Int
     /// k: ciphertexts are switched to modulus 2^k.
     public let switchBits: Int
-    /// B: each PRSS subset's term of r_high is uniform in [−B, B]; 2B + 1 ≥ (n_lwe + 2)·2^40.
+    /// B: each PRSS subset's term of the masks u and e is uniform in [−B, B]; 2B + 1 ≥ (n_lwe + 17)·2^40.
     public let maskBound: UInt64
-    /// The borrow circuit on the M shared bits of r_low.
+    /// The borrow circuit on the L shared bits of r.
     public let circuit: ThresholdDecryptionCircuit
 
     /// Statistical security of the mask: the distance between the opened values for any two keys or messages
@@ -45,16 +46,23 @@ public struct ThresholdDecryptionPlan: Sendable, Hashable {
         self.threshold = threshold
         self.switchBits = k
         self.maskBound = Self.maskBound(lweDimension: parameters.lweDimension)
-        let working = k - 1
-        circuit = ThresholdDecryptionCircuit(workingBits: working, lowBits: working - (plaintextBits - 1))
+        circuit = ThresholdDecryptionCircuit(bits: k - 1 - (plaintextBits - 1))
+        // y = ⌊c_M/2^L⌋ − u − β is read as a signed integer: |y| must stay within `outputLimit`.
+        guard Self.binomial(partyCount, threshold) <= Int((Self.outputLimit - 64) / (maskBound + 1)) else {
+            throw .invalidParameters("threshold decryption: C(\(partyCount), \(threshold)) PRSS subsets make the output mask wider than p/4")
+        }
     }
 
     /// M = k − 1: the bits of v mod 2^M the protocol works on (message and carry at the top, no padding bit).
     public var workingBits: Int { switchBits - 1 }
     /// L = M − (message + carry bits): the bits below the message.
-    public var lowBits: Int { circuit.lowBits }
-    /// Shared random bits per block (r_low).
-    public var bitsPerBlock: Int { workingBits }
+    public var lowBits: Int { circuit.bits }
+    /// Shared random bits per block (r).
+    public var bitsPerBlock: Int { lowBits }
+    /// Every plan's `outputBound` is below this (p/4): what a user, who does not know the plan, accepts.
+    public static let outputLimit = FieldElement.modulus / 4
+    /// |y| ≤ this for every block's output y (the message plus a multiple of 2^(M−L)): C(n, t)·B + 2^(M−L).
+    public var outputBound: UInt64 { UInt64(subsetCount) * maskBound + (UInt64(1) << UInt64(workingBits - lowBits)) }
     /// Triples per block consumed online by the borrow circuit.
     public var triplesPerBlock: Int { circuit.multiplications }
     /// Triples per block including those the random bits consume (one each, square-root trick).
@@ -67,18 +75,20 @@ public struct ThresholdDecryptionPlan: Sendable, Hashable {
     /// multiplication, and the output (public) or the re-randomizer (user).
     public var elementsSentPerBlock: Int { 2 + 2 * triplesPerBlock }
 
-    /// Number of PRSS subsets C(n, t): r_high is their sum, so its range is C(n, t)·(2B + 1).
+    /// Number of PRSS subsets C(n, t): each mask is their sum, so its range is C(n, t)·(2B + 1).
     public var subsetCount: Int { Self.binomial(partyCount, threshold) }
 
     // MARK: Noise and failure probability (docs/DECRYPTION.md)
 
     /// Variance of the decryption noise in units of one 2^k step for a bootstrapped ciphertext (PBS + KS):
     /// the ciphertext noise scaled by 2^k/p, the modulus-switch rounding (n/2 + 1)/12, and the wrap-around count
-    /// of c (each wrap shifts c mod 2^M by one step): about C(n, t)·(2^M·(2B + 1)/p)²/12 + 1/12.
+    /// of c (each wrap shifts c mod 2^M by one step): about C(n, t)·((2^M + 2^L)·(2B + 1)/p)²/12 + 1/12 (the two
+    /// masks' terms per subset counted as one uniform term of their summed width, an upper bound on the variance).
     public var noiseVariance: Double {
         let scale = Double(UInt64(1) << UInt64(switchBits)) / Double(FieldElement.modulus)
         let ciphertext = (NoiseModel.bootstrapVariance(parameters) + NoiseModel.keySwitchVariance(parameters)) * scale * scale
-        let perSubset = Double(UInt64(1) << UInt64(workingBits)) * Double(2 * maskBound + 1) / Double(FieldElement.modulus)
+        let width = Double((UInt64(1) << UInt64(workingBits)) + (UInt64(1) << UInt64(lowBits)))
+        let perSubset = width * Double(2 * maskBound + 1) / Double(FieldElement.modulus)
         let wrap = Double(subsetCount) * perSubset * perSubset / 12 + 1.0 / 12
         return ciphertext + NoiseModel.modulusSwitchVariance(parameters) + wrap
     }
@@ -104,10 +114,11 @@ public struct ThresholdDecryptionPlan: Sendable, Hashable {
         return 31
     }
 
-    /// B with 2B + 1 ≥ (n_lwe + 2)·2^40: v ranges over (−n_lwe·2^M, 2^M), so ⌊(v + r_low)/2^M⌋ takes at most
-    /// n_lwe + 2 values, and the honest subset's uniform term hides it to within (n_lwe + 2)/(2B + 1) ≤ 2^−40.
+    /// B with 2B + 1 ≥ (n_lwe + 17)·2^40: ⌊v/2^M⌋ takes at most n_lwe + 2 values, which e's honest term hides to
+    /// within (n_lwe + 1)/(2B + 1); u's honest term hides the message bits (15/(2B + 1)) and the borrow β
+    /// (1/(2B + 1)): in all at most (n_lwe + 17)/(2B + 1) ≤ 2^−40 per block (docs/DECRYPTION.md).
     static func maskBound(lweDimension: Int) -> UInt64 {
-        (UInt64(lweDimension + 2) << UInt64(maskSecurityBits)) / 2
+        (UInt64(lweDimension + 17) << UInt64(maskSecurityBits)) / 2
     }
 
     static func binomial(_ n: Int, _ k: Int) -> Int {

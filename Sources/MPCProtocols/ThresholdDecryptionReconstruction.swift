@@ -8,7 +8,9 @@ import FHEKeys
 /// missing shares are corrected.
 public enum UserDecryptionReconstruction {
     /// The messages (message and carry bits, < `plaintextModulus`) from `shares[party]` (party ids 1…n; a vector
-    /// of the wrong length counts as missing). `count`: the number of blocks (default: the most common length).
+    /// of the wrong length counts as missing): each block's decoded y read as a signed integer, mod
+    /// `plaintextModulus` (docs/DECRYPTION.md; a value beyond ±`ThresholdDecryptionPlan.outputLimit` is no output of the protocol).
+    /// `count`: the number of blocks (default: the most common length).
     public static func reconstruct(
         shares: [Int: [FieldElement]], threshold: Int, partyCount: Int? = nil, count: Int? = nil,
         plaintextModulus: UInt64 = FHEParameters.production.plaintextModulus
@@ -22,8 +24,10 @@ public enum UserDecryptionReconstruction {
         let columns: [[FieldElement]?] = (1...n).map { party in shares[party].flatMap { $0.count == blocks ? $0 : nil } }
         let values = try RobustOpen.decode(columns: columns, degree: threshold, threshold: threshold, count: blocks)
         return try values.enumerated().map { index, value throws(MPCError) in
-            guard value.value < plaintextModulus else { throw .decodingFailed(index: index) }
-            return value.value
+            guard let message = ThresholdDecryption.message(of: value, bound: ThresholdDecryptionPlan.outputLimit, plaintextModulus: plaintextModulus) else {
+                throw .decodingFailed(index: index)
+            }
+            return message
         }
     }
 

@@ -237,6 +237,32 @@ enum DecryptionFixture {
         }
     }
 
+    /// The opened output y of a block is its message plus 16 times a fresh mask: 64 copies of one ciphertext (the
+    /// same noise) in one batch open to 64 different y, each ≡ the message (mod 16), spread over more than the
+    /// bound B of one subset's mask term — so y carries the message and nothing a party could compare across blocks.
+    @Test func outputsAreMaskedBeyondTheMessage() async throws {
+        let (n, t) = (4, 1)
+        let plan = try Fixture.plan(n: n, t: t)
+        let keyShares = Fixture.keyShares(n: n, t: t, seed: 8)
+        let (messages, encrypted) = Fixture.encryptions(count: 1, seed: 80)
+        let blocks = Array(repeating: encrypted[0], count: 64)
+        let session = SessionID(8000)
+        let material = try await Fixture.material(n: n, t: t, blockCount: blocks.count, session: session)
+        let opened = try await runParties(n: n, t: t, adversary: .allHonest) { context, _ in
+            let shares = try await ThresholdDecryption.messageShares(
+                blocks: blocks, secretShares: keyShares[context.partyID - 1], material: material[context.partyID]!,
+                context: context, session: session, rerandomize: false)
+            return try await RobustOpen.open(shares, context: context, session: SessionID(8001))
+        }
+        let ys = opened[1]!
+        #expect(Set(ys).count == ys.count)
+        let signed = ys.map { $0.value <= FieldElement.modulus / 2 ? Double($0.value) : -Double(FieldElement.modulus - $0.value) }
+        #expect(signed.max()! - signed.min()! > Double(plan.maskBound))
+        for y in ys {
+            #expect(ThresholdDecryption.message(of: y, bound: plan.outputBound, plaintextModulus: 16) == messages[0])
+        }
+    }
+
     /// The online rounds do not depend on the batch: 1 block and 64 blocks (two FheUint64s) take the same number,
     /// the plan's, for public and for user decryption.
     @Test func roundsAreConstantInTheBatchSize() async throws {

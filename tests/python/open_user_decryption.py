@@ -161,9 +161,12 @@ def open_all(key_path: str) -> None:
             for p in parties:  # every share lies on the degree-t polynomial (all cores are honest here)
                 if int(polynomial(GF(p))) != by_party[p][block]:
                     sys.exit(f"ciphertext {index}, block {block}: core {p}'s share is off the polynomial")
-            message = int(polynomial(GF(0)))
-            if message >= 16:
-                sys.exit(f"ciphertext {index}, block {block}: decoded {message}, not a block message")
+            # The shares are of y = message + 16·q with a masked q: y read as a signed integer, mod 16.
+            y = int(polynomial(GF(0)))
+            signed = y if y <= P // 2 else y - P
+            if abs(signed) > P // 4:  # ThresholdDecryptionPlan.outputLimit
+                sys.exit(f"ciphertext {index}, block {block}: decoded {y}, no output of the protocol")
+            message = signed % 16
             value |= (message % 4) << (2 * block)
         print(format(value & ((1 << request["types_bits"][index]) - 1), "x"))
 
