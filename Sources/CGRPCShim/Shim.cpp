@@ -158,6 +158,14 @@ struct cgrpc_call final : grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBu
     bool firstReadDone = false;
     void *readContext = nullptr;
     cgrpc_read_done readDone = nullptr;
+    // Read-ahead of a streaming call: after the handler's first cgrpc_call_read, the next message is read while
+    // the handler works on the last one (up to kReadAheadBytes buffered), so a stream's throughput is not one grpc
+    // read round trip plus one hop into Swift per message.
+    static constexpr size_t kReadAheadBytes = 2 << 20;
+    std::deque<std::vector<uint8_t>> readAhead;
+    size_t readAheadBytes = 0;
+    bool reading = false;    // a StartRead after the first message is outstanding
+    bool readEnded = false;  // the client half-closed or the call ended: no more messages
     std::deque<grpc::ByteBuffer> writes;  // front = the write in flight, if `writing`
     bool writing = false;
     bool broken = false;                  // a write failed: the client is gone
@@ -171,6 +179,7 @@ struct cgrpc_call final : grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBu
     void OnDone() override { delete this; }
     void OnWriteDone(bool ok) override;
     void firstMessage();
+    void furtherMessage(bool ok);
 };
 
 struct cgrpc_server final : grpc::CallbackGenericService {
@@ -191,24 +200,13 @@ cgrpc_call::cgrpc_call(grpc::CallbackServerContext *context, cgrpc_server *serve
 }
 
 void cgrpc_call::OnReadDone(bool ok) {
-    cgrpc_read_done done = nullptr;
-    void *doneContext = nullptr;
+    bool further = false;
     {
         std::lock_guard<std::mutex> lock(mutex);
-        if (firstReadDone) {
-            done = readDone;
-            doneContext = readContext;
-            readDone = nullptr;
-            readContext = nullptr;
-        }
+        further = firstReadDone;
     }
-    if (done) {  // a further message of a streaming call (or its end: ok false)
-        grpc::Slice bytes;
-        if (ok && contiguousView(request, &bytes)) {
-            done(doneContext, 1, bytes.begin(), bytes.size());
-        } else {
-            done(doneContext, 0, nullptr, 0);
-        }
+    if (further) {
+        furtherMessage(ok);
         return;
     }
     if (!ok) {
@@ -222,6 +220,40 @@ void cgrpc_call::OnReadDone(bool ok) {
         firstReadDone = true;
     }
     firstMessage();
+}
+
+/// A further message of a streaming call (or its end: ok false): to the handler's pending read if there is one,
+/// else into the read-ahead buffer; then the next read starts unless the buffer is full or the call is ending.
+void cgrpc_call::furtherMessage(bool ok) {
+    grpc::Slice bytes;
+    bool readable = ok && contiguousView(request, &bytes);
+    cgrpc_read_done done = nullptr;
+    void *doneContext = nullptr;
+    bool readNext = false;
+    {
+        std::lock_guard<std::mutex> lock(mutex);
+        reading = false;
+        if (!readable) readEnded = true;
+        if (readDone) {
+            done = readDone;
+            doneContext = readContext;
+            readDone = nullptr;
+            readContext = nullptr;
+        } else if (readable) {
+            readAhead.emplace_back(bytes.begin(), bytes.end());
+            readAheadBytes += bytes.size();
+        }
+        if (!readEnded && !finishing && readAheadBytes < kReadAheadBytes) readNext = reading = true;
+    }
+    if (done) {
+        if (readable) {
+            done(doneContext, 1, bytes.begin(), bytes.size());
+        } else {
+            done(doneContext, 0, nullptr, 0);
+        }
+    }
+    // After the callback: `request` (which `bytes` views) is reused by the next read.
+    if (readNext) StartRead(&request);
 }
 
 void cgrpc_call::firstMessage() {
@@ -300,12 +332,30 @@ void cgrpc_call::OnWriteDone(bool ok) {
 }
 
 extern "C" void cgrpc_call_read(cgrpc_call *call, void *context, cgrpc_read_done done) {
+    std::vector<uint8_t> buffered;
+    bool haveBuffered = false, ended = false, readNext = false;
     {
         std::lock_guard<std::mutex> lock(call->mutex);
-        call->readContext = context;
-        call->readDone = done;
+        if (!call->readAhead.empty()) {
+            buffered = std::move(call->readAhead.front());
+            call->readAhead.pop_front();
+            call->readAheadBytes -= buffered.size();
+            haveBuffered = true;
+        } else if (call->readEnded) {
+            ended = true;
+        } else {
+            call->readContext = context;
+            call->readDone = done;
+        }
+        // Reading resumes when the buffer has room again (or starts, at the handler's first read).
+        if (!call->reading && !call->readEnded && !call->finishing &&
+            call->readAheadBytes < cgrpc_call::kReadAheadBytes) {
+            readNext = call->reading = true;
+        }
     }
-    call->StartRead(&call->request);
+    if (haveBuffered) done(context, 1, buffered.data(), buffered.size());
+    if (ended) done(context, 0, nullptr, 0);
+    if (readNext) call->StartRead(&call->request);
 }
 
 extern "C" int cgrpc_call_write(cgrpc_call *call, const uint8_t *message, size_t length) {
@@ -490,5 +540,112 @@ extern "C" cgrpc_unary_call *cgrpc_channel_unary(cgrpc_channel *channel, const c
 }
 
 extern "C" void cgrpc_unary_call_release(cgrpc_unary_call *call) { delete call; }
+
+/// A client bidi stream. One hold keeps grpc from finishing the reactor while the stream may still write; it is
+/// removed once (cancel, release, or the server ending the stream), after which no write starts. The object is
+/// freed when both grpc (OnDone) and the owner (cgrpc_client_stream_release) are done with it. As on the server,
+/// no lock is held across StartWrite or the callbacks into Swift.
+struct cgrpc_client_stream final : grpc::ClientBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
+    std::shared_ptr<grpc::GenericStub> stub;  // keeps the channel alive until the stream ends
+    grpc::ClientContext context;
+    grpc::ByteBuffer response;
+    void *owner = nullptr;
+    cgrpc_stream_message onMessage = nullptr;
+    cgrpc_stream_done onDone = nullptr;
+    std::atomic<int> references{2};
+
+    std::mutex mutex;
+    std::deque<grpc::ByteBuffer> writes;  // front = the write in flight, if `writing`
+    bool writing = false;
+    bool ending = false;  // no more writes; the hold is gone or going
+
+    void OnReadDone(bool ok) override {
+        if (!ok) {  // the server finished (or the call broke): stop writing, let grpc complete
+            endWrites();
+            return;
+        }
+        grpc::Slice bytes;
+        if (contiguousView(response, &bytes)) onMessage(owner, bytes.begin(), bytes.size());
+        StartRead(&response);
+    }
+
+    void OnWriteDone(bool ok) override {
+        grpc::ByteBuffer *next = nullptr;
+        {
+            std::lock_guard<std::mutex> lock(mutex);
+            if (!writes.empty()) writes.pop_front();
+            writing = false;
+            if (!ok) writes.clear();
+            if (ok && !ending && !writes.empty()) {
+                writing = true;
+                next = &writes.front();
+            }
+        }
+        if (next) {
+            StartWrite(next);
+        } else if (!ok) {
+            endWrites();
+        }
+    }
+
+    void OnDone(const grpc::Status &status) override {
+        onDone(owner, static_cast<int>(status.error_code()), status.error_message().c_str());
+        unreference();
+    }
+
+    /// Stops writing and removes the hold, once.
+    void endWrites() {
+        {
+            std::lock_guard<std::mutex> lock(mutex);
+            if (ending) return;
+            ending = true;
+            if (!writing) writes.clear();
+        }
+        RemoveHold();
+    }
+
+    void unreference() {
+        if (references.fetch_sub(1) == 1) delete this;
+    }
+};
+
+extern "C" cgrpc_client_stream *cgrpc_channel_open_stream(cgrpc_channel *channel, const char *method, void *context,
+                                                          cgrpc_stream_message message, cgrpc_stream_done done) {
+    auto *stream = new cgrpc_client_stream();
+    stream->stub = channel->stub;
+    stream->owner = context;
+    stream->onMessage = message;
+    stream->onDone = done;
+    stream->stub->PrepareBidiStreamingCall(&stream->context, method, grpc::StubOptions(), stream);
+    stream->AddHold();
+    stream->StartRead(&stream->response);
+    stream->StartCall();
+    return stream;
+}
+
+extern "C" int cgrpc_client_stream_write(cgrpc_client_stream *stream, const uint8_t *message, size_t length) {
+    grpc::ByteBuffer *start = nullptr;
+    {
+        std::lock_guard<std::mutex> lock(stream->mutex);
+        if (stream->ending) return 0;
+        stream->writes.push_back(makeBuffer(message, length));
+        if (!stream->writing) {
+            stream->writing = true;
+            start = &stream->writes.front();
+        }
+    }
+    if (start) stream->StartWrite(start);
+    return 1;
+}
+
+extern "C" void cgrpc_client_stream_cancel(cgrpc_client_stream *stream) {
+    stream->context.TryCancel();
+    stream->endWrites();
+}
+
+extern "C" void cgrpc_client_stream_release(cgrpc_client_stream *stream) {
+    cgrpc_client_stream_cancel(stream);
+    stream->unreference();
+}
 
 extern "C" void cgrpc_channel_destroy(cgrpc_channel *channel) { delete channel; }

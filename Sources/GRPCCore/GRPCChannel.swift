@@ -81,6 +81,15 @@ public final class GRPCChannel: Sendable {
         }
     }
 
+    /// Runs `body` with the shim's channel handle unless the channel is closed (nil then); the handle stays valid
+    /// for the duration of `body` (streams opened there keep grpc's channel alive on their own).
+    func withHandle<Result>(_ body: (OpaquePointer) -> Result) -> Result? {
+        let before = state.add(Self.starting, ordering: .acquiring).oldValue
+        defer { endStart() }
+        guard before & Self.closedBit == 0 else { return nil }
+        return body(handle)
+    }
+
     /// Releases the channel; calls in flight still complete, later calls fail with UNAVAILABLE.
     public func close() {
         let before = state.bitwiseOr(Self.closedBit, ordering: .acquiringAndReleasing).oldValue

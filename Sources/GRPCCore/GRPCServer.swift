@@ -25,10 +25,36 @@ enum MethodHandler: Sendable {
     case streaming(StreamingHandler)
 }
 
-/// The method table shared with grpc's threads; immutable once the server starts.
+/// The method table shared with grpc's threads; immutable once the server starts. It also tracks the streaming
+/// calls in progress, which `shutdown` ends first: a long-lived stream (a peer's link, a health watch) would
+/// otherwise hold the server for its whole grace period.
 final class MethodRouter: Sendable {
     let handlers: [String: MethodHandler]
+    private let streams = Mutex<(open: [ObjectIdentifier: ServerStream], closed: Bool)>(([:], false))
     init(handlers: [String: MethodHandler]) { self.handlers = handlers }
+
+    /// Records a stream while its handler runs; false once the server is shutting down (the caller ends it).
+    func opened(_ stream: ServerStream) -> Bool {
+        streams.withLock { state in
+            guard !state.closed else { return false }
+            state.open[ObjectIdentifier(stream)] = stream
+            return true
+        }
+    }
+
+    func ended(_ stream: ServerStream) {
+        _ = streams.withLock { $0.open.removeValue(forKey: ObjectIdentifier(stream)) }
+    }
+
+    /// Ends every open stream with UNAVAILABLE (their handlers see the end of the input) and refuses new ones.
+    func endStreams() {
+        let open = streams.withLock { state -> [ServerStream] in
+            state.closed = true
+            defer { state.open.removeAll() }
+            return Array(state.open.values)
+        }
+        for stream in open { stream.finish(GRPCStatus(.unavailable, "server shutting down")) }
+    }
 }
 
 /// A `cgrpc_call` handle moved into the task that answers it (answered exactly once, by that task).
@@ -109,6 +135,7 @@ public final class GRPCServer: Sendable {
             return (server, router)
         }
         guard let (server, router) = taken else { return }
+        router.takeUnretainedValue().endStreams()
         let milliseconds = max(0, gracePeriod.components.seconds * 1000
             + gracePeriod.components.attoseconds / 1_000_000_000_000_000)
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
@@ -189,7 +216,12 @@ private func serverCallHandler(context: UnsafeMutableRawPointer?, call: OpaquePo
         }
     case .streaming(let handler):
         let stream = ServerStream(handle)
+        guard router.opened(stream) else {
+            stream.finish(GRPCStatus(.unavailable, "server shutting down"))
+            return
+        }
         Task {
+            defer { router.ended(stream) }
             let status: GRPCStatus?
             do {
                 try await handler(request, stream, callContext)

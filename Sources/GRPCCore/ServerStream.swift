@@ -31,17 +31,23 @@ public final class ServerStream: Sendable {
     /// The next request message, or nil once the client half-closed, cancelled or the call ended.
     /// At most one `next()` at a time.
     public func next() async -> [UInt8]? {
-        guard !finished.withLock({ $0 }) else { return nil }
-        return await withCheckedContinuation { (continuation: CheckedContinuation<[UInt8]?, Never>) in
-            let box = Unmanaged.passRetained(ReadBox(continuation))
-            cgrpc_call_read(handle.pointer, box.toOpaque()) { context, ok, message, length in
-                let box = Unmanaged<ReadBox>.fromOpaque(context!).takeRetainedValue()
-                if ok == 1 {
-                    box.continuation.resume(returning: length == 0 ? [] : Array(UnsafeBufferPointer(start: message, count: length)))
-                } else {
-                    box.continuation.resume(returning: nil)
+        await withCheckedContinuation { (continuation: CheckedContinuation<[UInt8]?, Never>) in
+            // Under the lock: the server may finish the call from another thread (shutdown), and no read may start
+            // after that. A read in progress when it finishes completes with nil.
+            let started = finished.withLock { finished -> Bool in
+                guard !finished else { return false }
+                let box = Unmanaged.passRetained(ReadBox(continuation))
+                cgrpc_call_read(handle.pointer, box.toOpaque()) { context, ok, message, length in
+                    let box = Unmanaged<ReadBox>.fromOpaque(context!).takeRetainedValue()
+                    if ok == 1 {
+                        box.continuation.resume(returning: length == 0 ? [] : Array(UnsafeBufferPointer(start: message, count: length)))
+                    } else {
+                        box.continuation.resume(returning: nil)
+                    }
                 }
+                return true
             }
+            if !started { continuation.resume(returning: nil) }
         }
     }
 
@@ -50,7 +56,8 @@ public final class ServerStream: Sendable {
         finished.withLock { $0 || cgrpc_call_is_cancelled(handle.pointer) == 1 }
     }
 
-    /// Ends the call after the queued messages: OK when `status` is nil. Called once, by the server.
+    /// Ends the call after the queued messages: OK when `status` is nil. Called by the server when the handler
+    /// returns, or earlier when the server shuts down; the first call counts.
     func finish(_ status: GRPCStatus?) {
         finished.withLock { finished in
             guard !finished else { return }

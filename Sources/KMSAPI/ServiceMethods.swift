@@ -59,6 +59,7 @@ public enum PeerServiceMethod: String, GRPCServiceMethod {
     case ping = "Ping"
     case deliverBatch = "DeliverBatch"
     case echo = "Echo"
+    case stream = "Stream"
 
     public static let serviceName = "mpc.v1.PeerService"
 }

@@ -1,6 +1,7 @@
 import Foundation
 import GRPCCore
 import KMSAPI
+import Synchronization
 import Testing
 
 /// A hostile peer (the test, holding party 2's certificate) floods party 1 with 1 GiB of protocol messages, for
@@ -17,15 +18,20 @@ import Testing
         return kilobytes * 1024
     }
 
-    @Test func aFloodingPeerIsHeldToItsQuota() async throws {
-        let cluster = try TestCluster(settings: TestCluster.fastSettings + ["peer_quota_bytes = \(Self.quota)", "session_expiry_seconds = 600"])
+    /// Four cores with the test's quota; the hostile peer's channel to party 1's peer endpoint, as party 2.
+    static func startClusterWithHostilePeer() async throws -> (TestCluster, TestServer, GRPCChannel) {
+        let cluster = try TestCluster(settings: TestCluster.fastSettings + ["peer_quota_bytes = \(quota)", "session_expiry_seconds = 600"])
         try await cluster.startAll()
         try await cluster.waitForDefaultEpoch(parties: [1, 2, 3, 4])
         let target = try cluster.server(1)
-
         let channel = try GRPCChannel(configuration: GRPCChannelConfiguration(
             target: try #require(target.peerTarget),
             tls: try cluster.workspace.certificates.clientTLS(certificate: "core-2.pem", key: "core-2.key")))
+        return (cluster, target, channel)
+    }
+
+    @Test func aFloodingPeerIsHeldToItsQuota() async throws {
+        let (cluster, target, channel) = try await Self.startClusterWithHostilePeer()
         defer { channel.close() }
         let messageBytes = 1 << 20
         let payload = Data((0..<messageBytes).map { UInt8(truncatingIfNeeded: $0 &* 31) })
@@ -94,6 +100,54 @@ import Testing
         #expect(after - half <= Self.quota / 2, "RSS kept growing: \((after - half) >> 20) MiB more after the second 512 MiB")
 
         // Still serving: health answers and the cores still compute together (party 2 is honest again).
+        let values = ThresholdClusterTests.randomValues(2)
+        let results = try await cluster.selfTest(parties: [1, 2, 3, 4], triples: 8, bits: 8, values: values)
+        #expect(results[1]?.inputs == values)
+    }
+
+    /// The same over the peer stream (the outbox's link): party 1 takes batches up to the quota, then ends the
+    /// stream with RESOURCE_EXHAUSTED after acknowledging what it took; it acknowledges no more than the quota holds
+    /// and keeps serving.
+    @Test func aFloodingStreamIsEndedAtItsQuota() async throws {
+        let (cluster, _, channel) = try await Self.startClusterWithHostilePeer()
+        defer { channel.close() }
+
+        let acknowledged = Atomic<UInt64>(0)
+        let end = Mutex<GRPCStatus??>(nil)
+        let stream = try GRPCClientStream(
+            channel: channel, method: PeerServiceMethod.stream.path,
+            onMessage: { bytes in
+                if let ack = try? Mpc_V1_PeerStreamAck(serializedBytes: bytes) {
+                    acknowledged.max(ack.acknowledged, ordering: .sequentiallyConsistent)
+                }
+            },
+            onEnd: { status in end.withLock { $0 = .some(status) } })
+        let messageBytes = 1 << 20
+        let payload = Data((0..<messageBytes).map { UInt8(truncatingIfNeeded: $0 &* 17) })
+        var written = 0
+        for sequence in 1...UInt64(3 * Self.quota / messageBytes) {
+            var message = Mpc_V1_PeerMessage()
+            message.sessionID = Data((0..<32).map { _ in UInt8.random(in: .min ... .max) })
+            message.sender = 2
+            message.receiver = 1
+            message.payload = payload
+            var batch = Mpc_V1_PeerBatch()
+            batch.sender = 2
+            batch.receiver = 1
+            batch.sequence = sequence
+            batch.messages = [message]
+            guard stream.send(try batch.serializedBytes()) else { break }
+            written += 1
+        }
+        for _ in 0..<3000 where end.withLock({ $0 }) == nil { try await Task.sleep(for: .milliseconds(10)) }
+        let status = try #require(end.withLock { $0 }, "the stream did not end")
+        print("stream flood: \(written) batches of 1 MiB written, \(acknowledged.load(ordering: .sequentiallyConsistent)) acknowledged, ended with \(String(describing: status?.code))")
+        #expect(status?.code == .resourceExhausted)
+        let taken = Int(acknowledged.load(ordering: .sequentiallyConsistent))
+        #expect(taken > 0, "nothing was taken before the quota")
+        #expect(taken * messageBytes <= Self.quota, "more was acknowledged than the quota holds")
+        #expect(!stream.send([0]), "the ended stream refuses writes")
+
         let values = ThresholdClusterTests.randomValues(2)
         let results = try await cluster.selfTest(parties: [1, 2, 3, 4], triples: 8, bits: 8, values: values)
         #expect(results[1]?.inputs == values)

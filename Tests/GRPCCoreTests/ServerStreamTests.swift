@@ -71,4 +71,71 @@ import Testing
         #expect(ended, "the ticker handler saw the cancellation and returned")
         await server.shutdown(gracePeriod: .seconds(1))
     }
+
+    /// A client (grpcio) that keeps a stream open, as a peer's link does: shutting the server down ends the stream
+    /// with UNAVAILABLE at once — the handler sees the end of its input — instead of holding the server for the
+    /// whole grace period (each core of a test cluster took ≈ 10 s to stop before).
+    @Test func shutdownEndsOpenStreamsAtOnce() async throws {
+        let client = """
+            import sys, grpc
+            channel = grpc.insecure_channel(f"127.0.0.1:{sys.argv[1]}")
+            link = channel.stream_stream("/test.Stream/Link", request_serializer=lambda b: b, response_deserializer=lambda b: b)
+            def requests():
+                yield b"hello"
+                sys.stdin.read()  # never half-closes while the test runs
+            try:
+                for answer in link(requests(), timeout=120):
+                    print("answer:", answer.decode(), flush=True)
+                print("end: OK")
+            except grpc.RpcError as error:
+                print("end:", error.code().name, error.details(), flush=True)
+            """
+        let handlerSawEnd = Atomic<Bool>(false)
+        let server = GRPCServer(configuration: GRPCServerConfiguration(host: "127.0.0.1", port: 0, tls: nil))
+        server.register(streamingMethod: "/test.Stream/Link") { first, stream, _ in
+            stream.send(first)
+            while await stream.next() != nil {}
+            handlerSawEnd.store(true, ordering: .releasing)
+        }
+        let port = try server.start()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", client, "\(port)"]
+        let output = Pipe(), input = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        process.standardInput = input
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        // The client's output, read on a thread of its own (a blocking read would hold one of the cooperative
+        // pool's two threads, which the other tests' handlers need).
+        let printed = Mutex("")
+        let reader = Thread {
+            while true {
+                let data = output.fileHandleForReading.availableData
+                if data.isEmpty { return }
+                printed.withLock { $0 += String(decoding: data, as: UTF8.self) }
+            }
+        }
+        reader.start()
+        // Wait for the answer to "hello": the stream is open.
+        for _ in 0..<1000 where !printed.withLock({ $0.contains("answer: hello") }) {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(printed.withLock { $0.contains("answer: hello") }, "\(printed.withLock { $0 })")
+
+        let clock = ContinuousClock()
+        let started = clock.now
+        await server.shutdown(gracePeriod: .seconds(60))
+        let took = clock.now - started
+        for _ in 0..<1000 where !printed.withLock({ $0.contains("end:") }) {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        try input.fileHandleForWriting.close()
+        let seen = printed.withLock { $0 }
+        #expect(seen.contains("end: UNAVAILABLE server shutting down"), "\(seen)")
+        let handlerEnded = handlerSawEnd.load(ordering: .acquiring)
+        #expect(handlerEnded, "the handler's next() ended")
+        #expect(took < .seconds(30), "shutdown waited \(took) for a stream that stays open")
+    }
 }

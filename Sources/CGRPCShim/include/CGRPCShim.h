@@ -81,7 +81,8 @@ void cgrpc_call_respond(cgrpc_call *call, const uint8_t *response, size_t length
 /// Completion of cgrpc_call_read, on a grpc thread: ok 1 with the next message (valid during the callback only),
 /// ok 0 when the client half-closed or the call ended. Called exactly once per cgrpc_call_read.
 typedef void (*cgrpc_read_done)(void *context, int ok, const uint8_t *message, size_t length);
-/// Reads the next request message; at most one read in flight.
+/// Reads the next request message; at most one cgrpc_call_read at a time. From the first call on, the shim reads
+/// ahead (up to 2 MiB buffered), so `done` may run inline, before this returns, with a message already received.
 void cgrpc_call_read(cgrpc_call *call, void *context, cgrpc_read_done done);
 /// Queues one response message (sent in order). Returns 0 when the client is gone (cancelled, or a write
 /// failed) or the call is finishing: stop writing then.
@@ -123,6 +124,26 @@ cgrpc_unary_call *cgrpc_channel_unary(cgrpc_channel *channel, const char *method
 void cgrpc_unary_call_release(cgrpc_unary_call *call);
 /// Releases the handle; calls in flight keep the underlying channel alive until they complete.
 void cgrpc_channel_destroy(cgrpc_channel *channel);
+
+/// A client's bidirectional streaming call (no deadline: it lives until either side ends it).
+typedef struct cgrpc_client_stream cgrpc_client_stream;
+/// One message from the server, on a grpc thread, in order and one at a time; `message` is valid during the
+/// callback only.
+typedef void (*cgrpc_stream_message)(void *context, const uint8_t *message, size_t length);
+/// The end of the call with its status (0 = OK), on a grpc thread, exactly once and after the last message.
+typedef void (*cgrpc_stream_done)(void *context, int code, const char *message);
+/// Opens a stream on `method`. `context` is handed to both callbacks; it must stay valid until `done`. The handle
+/// must be released with cgrpc_client_stream_release (from any thread except inside a callback), before or after
+/// `done`.
+cgrpc_client_stream *cgrpc_channel_open_stream(cgrpc_channel *channel, const char *method, void *context,
+                                               cgrpc_stream_message message, cgrpc_stream_done done);
+/// Queues one message (sent in order). Returns 0 once the stream is ending or ended (cancelled, a write failed, the
+/// server finished): nothing more will be sent then.
+int cgrpc_client_stream_write(cgrpc_client_stream *stream, const uint8_t *message, size_t length);
+/// Ends the stream: what is queued is dropped and `done` follows with CANCELLED (or the status already received).
+void cgrpc_client_stream_cancel(cgrpc_client_stream *stream);
+/// Gives up the handle (cancelling the stream if it still runs).
+void cgrpc_client_stream_release(cgrpc_client_stream *stream);
 
 #ifdef __cplusplus
 }

@@ -73,7 +73,9 @@ public final class PeerLinks: Sendable {
     /// Bytes delivered to each other party so far, by party id.
     public func bytesDelivered() -> [Int: Int] { outboxes.mapValues(\.deliveredBytes) }
 
+    /// Ends the streams (nothing queued is sent any more) and closes the channels.
     public func close() {
+        for outbox in outboxes.values { Task { await outbox.close() } }
         for channel in channels.values { channel.close() }
     }
 }

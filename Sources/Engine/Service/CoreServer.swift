@@ -88,10 +88,11 @@ public final class CoreServer: Sendable {
             let peerServer = GRPCServer(configuration: GRPCServerConfiguration(
                 host: threshold.peerListenAddress, port: threshold.peerListenPort,
                 tls: material.peerServerConfiguration, maxReceiveMessageBytes: service.maxMessageBytes))
-            peerServer.register(PeerServiceRoutes(
+            let peerRoutes = PeerServiceRoutes(
                 partyId: threshold.partyId, authorization: PeerAuthorization(peers: threshold.peers),
-                inbox: engine.inbox, logger: logger
-            ).routes())
+                inbox: engine.inbox, logger: logger)
+            peerServer.register(peerRoutes.routes())
+            peerServer.register(streamingMethod: PeerServiceMethod.stream.path, handler: peerRoutes.streamHandler())
             self.peerServer = peerServer
             self.engine = engine
         } else {
