@@ -50,7 +50,7 @@ if grep -Eq "✘ Test .* failed|Test run with .* failed|error: .*failed" "$log";
     exit 1
 fi
 # Split LeakSanitizer output into one block per leak and keep those with a frame in our code.
-ours=$(awk -v RS="" '/(Direct|Indirect) leak of/ && /(CGRPCShim|Sources\/GRPCCore|cgrpc_|8GRPCCore|Shim\.cpp)/' "$log")
+ours=$(awk -v RS="" '/(Direct|Indirect) leak of/ && /(CGRPCShim|Sources\/GRPCCore|cgrpc_|8GRPCCore|(Server|Client)\.cpp|ShimSupport\.h)/' "$log")
 if [ -n "$ours" ]; then
     echo "$ours" >&2
     echo "leak-check: LEAK in the shim's code (see above)" >&2

@@ -26,8 +26,8 @@ enum MethodHandler: Sendable {
 }
 
 /// The method table shared with grpc's threads; immutable once the server starts. It also tracks the streaming
-/// calls in progress, which `shutdown` ends first: a long-lived stream (a peer's link, a health watch) would
-/// otherwise hold the server for its whole grace period.
+/// calls in progress, whose input `shutdown` ends first: a handler waiting for its client's next message on a
+/// long-lived stream (a peer's link) would otherwise hold the server for its whole grace period.
 final class MethodRouter: Sendable {
     let handlers: [String: MethodHandler]
     private let streams = Mutex<(open: [ObjectIdentifier: ServerStream], closed: Bool)>(([:], false))
@@ -46,14 +46,14 @@ final class MethodRouter: Sendable {
         _ = streams.withLock { $0.open.removeValue(forKey: ObjectIdentifier(stream)) }
     }
 
-    /// Ends every open stream with UNAVAILABLE (their handlers see the end of the input) and refuses new ones.
+    /// Ends the input of every open stream (their handlers' `next()` answers nil; they return and the call ends with
+    /// their status) and refuses new streams with UNAVAILABLE.
     func endStreams() {
         let open = streams.withLock { state -> [ServerStream] in
             state.closed = true
-            defer { state.open.removeAll() }
             return Array(state.open.values)
         }
-        for stream in open { stream.finish(GRPCStatus(.unavailable, "server shutting down")) }
+        for stream in open { stream.endInput() }
     }
 }
 

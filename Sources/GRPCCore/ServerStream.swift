@@ -51,13 +51,21 @@ public final class ServerStream: Sendable {
         }
     }
 
+    /// Ends the input (the server is shutting down): `next()` answers nil from now on, after any message already
+    /// received, so a handler waiting for its client's next message returns. Writes still go out.
+    func endInput() {
+        finished.withLock { finished in
+            if !finished { cgrpc_call_end_reads(handle.pointer) }
+        }
+    }
+
     /// True once the client cancelled the call or its deadline passed.
     public var isCancelled: Bool {
         finished.withLock { $0 || cgrpc_call_is_cancelled(handle.pointer) == 1 }
     }
 
-    /// Ends the call after the queued messages: OK when `status` is nil. Called by the server when the handler
-    /// returns, or earlier when the server shuts down; the first call counts.
+    /// Ends the call after the queued messages: OK when `status` is nil. Called once, by the server, when the
+    /// handler returns (or at once, for a stream that arrives while the server shuts down).
     func finish(_ status: GRPCStatus?) {
         finished.withLock { finished in
             guard !finished else { return }

@@ -84,6 +84,9 @@ typedef void (*cgrpc_read_done)(void *context, int ok, const uint8_t *message, s
 /// Reads the next request message; at most one cgrpc_call_read at a time. From the first call on, the shim reads
 /// ahead (up to 2 MiB buffered), so `done` may run inline, before this returns, with a message already received.
 void cgrpc_call_read(cgrpc_call *call, void *context, cgrpc_read_done done);
+/// Ends the call's input for its handler (server shutdown): a pending cgrpc_call_read completes with ok 0 now, and
+/// later ones after any message already buffered. The call itself goes on until cgrpc_call_finish.
+void cgrpc_call_end_reads(cgrpc_call *call);
 /// Queues one response message (sent in order). Returns 0 when the client is gone (cancelled, or a write
 /// failed) or the call is finishing: stop writing then.
 int cgrpc_call_write(cgrpc_call *call, const uint8_t *message, size_t length);
