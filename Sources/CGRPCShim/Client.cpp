@@ -99,8 +99,7 @@ struct cgrpc_client_stream final : grpc::ClientBidiReactor<grpc::ByteBuffer, grp
     std::atomic<int> references{2};
 
     std::mutex mutex;
-    std::deque<grpc::ByteBuffer> writes;  // front = the write in flight, if `writing`
-    bool writing = false;
+    cgrpc_shim::WriteQueue outgoing;
     bool ending = false;  // no more writes; the hold is gone or going
 
     void OnReadDone(bool ok) override {
@@ -117,13 +116,7 @@ struct cgrpc_client_stream final : grpc::ClientBidiReactor<grpc::ByteBuffer, grp
         grpc::ByteBuffer *next = nullptr;
         {
             std::lock_guard<std::mutex> lock(mutex);
-            if (!writes.empty()) writes.pop_front();
-            writing = false;
-            if (!ok) writes.clear();
-            if (ok && !ending && !writes.empty()) {
-                writing = true;
-                next = &writes.front();
-            }
+            next = outgoing.completed(ok, !ending);
         }
         if (next) {
             StartWrite(next);
@@ -143,7 +136,7 @@ struct cgrpc_client_stream final : grpc::ClientBidiReactor<grpc::ByteBuffer, grp
             std::lock_guard<std::mutex> lock(mutex);
             if (ending) return;
             ending = true;
-            if (!writing) writes.clear();
+            if (!outgoing.writing) outgoing.writes.clear();
         }
         RemoveHold();
     }
@@ -172,11 +165,7 @@ extern "C" int cgrpc_client_stream_write(cgrpc_client_stream *stream, const uint
     {
         std::lock_guard<std::mutex> lock(stream->mutex);
         if (stream->ending) return 0;
-        stream->writes.push_back(makeBuffer(message, length));
-        if (!stream->writing) {
-            stream->writing = true;
-            start = &stream->writes.front();
-        }
+        start = stream->outgoing.push(makeBuffer(message, length));
     }
     if (start) stream->StartWrite(start);
     return 1;

@@ -103,7 +103,7 @@ class IdentityCache {
 // MARK: - Server
 
 /// One call: a bidi reactor. A unary method reads one message and finishes once (cgrpc_call_respond); a
-/// streaming method also reads further messages on demand (cgrpc_call_read), queues writes (cgrpc_call_write,
+/// streaming method also reads further messages, ahead of the handler (cgrpc_call_read), queues writes (cgrpc_call_write,
 /// one grpc write in flight at a time) and finishes after the queued writes (cgrpc_call_finish).
 struct cgrpc_call final : grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
     grpc::CallbackServerContext *context;
@@ -125,8 +125,7 @@ struct cgrpc_call final : grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBu
     size_t readAheadBytes = 0;
     bool reading = false;    // a StartRead after the first message is outstanding
     bool readEnded = false;  // the client half-closed or the call ended: no more messages
-    std::deque<grpc::ByteBuffer> writes;  // front = the write in flight, if `writing`
-    bool writing = false;
+    cgrpc_shim::WriteQueue outgoing;
     bool broken = false;                  // a write failed: the client is gone
     bool finishing = false;               // cgrpc_call_finish was called: no more writes
     bool finishPending = false;           // ... while a write was in flight
@@ -272,16 +271,9 @@ void cgrpc_call::OnWriteDone(bool ok) {
     bool finishNow = false;
     {
         std::lock_guard<std::mutex> lock(mutex);
-        if (!writes.empty()) writes.pop_front();
-        writing = false;
-        if (!ok) {
-            broken = true;
-            writes.clear();
-        }
-        if (!writes.empty()) {
-            writing = true;
-            next = &writes.front();  // deque: stays valid while later messages are pushed
-        } else if (finishPending) {
+        if (!ok) broken = true;
+        next = outgoing.completed(ok, true);  // the queue is sent before a pending finish
+        if (!next && finishPending) {
             finishPending = false;
             finishNow = true;
         }
@@ -336,11 +328,7 @@ extern "C" int cgrpc_call_write(cgrpc_call *call, const uint8_t *message, size_t
     {
         std::lock_guard<std::mutex> lock(call->mutex);
         if (call->broken || call->finishing || call->cancelled.load()) return 0;
-        call->writes.push_back(makeBuffer(message, length));
-        if (!call->writing) {
-            call->writing = true;
-            start = &call->writes.front();
-        }
+        start = call->outgoing.push(makeBuffer(message, length));
     }
     if (start) call->StartWrite(start);
     return 1;
@@ -352,7 +340,7 @@ extern "C" void cgrpc_call_finish(cgrpc_call *call, int code, const char *messag
     {
         std::lock_guard<std::mutex> lock(call->mutex);
         call->finishing = true;
-        if (call->writing) {  // OnWriteDone finishes once the queue is sent
+        if (call->outgoing.writing) {  // OnWriteDone finishes once the queue is sent
             call->finishPending = true;
             call->finishStatus = status;
             return;

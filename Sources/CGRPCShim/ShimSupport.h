@@ -49,6 +49,33 @@ inline void ensureGrpcInitialized() {
     });
 }
 
+/// The messages a stream has queued for grpc, which allows one write in flight: the front is that write. A deque,
+/// so `&front()` stays valid while later messages are pushed. Not locked itself: its owner calls it under its own
+/// mutex and starts the returned write after releasing it (grpc may run the reaction inline).
+struct WriteQueue {
+    std::deque<grpc::ByteBuffer> writes;
+    bool writing = false;
+
+    /// Queues `message`; returns the write to start now, or null if one is in flight.
+    grpc::ByteBuffer *push(grpc::ByteBuffer message) {
+        writes.push_back(std::move(message));
+        if (writing) return nullptr;
+        writing = true;
+        return &writes.front();
+    }
+
+    /// The write in flight completed: forgets it (everything, if it failed); returns the next write to start, or
+    /// null when there is none or `mayContinue` is false.
+    grpc::ByteBuffer *completed(bool ok, bool mayContinue) {
+        if (!writes.empty()) writes.pop_front();
+        writing = false;
+        if (!ok) writes.clear();
+        if (!mayContinue || writes.empty()) return nullptr;
+        writing = true;
+        return &writes.front();
+    }
+};
+
 }  // namespace cgrpc_shim
 
 /// A channel: grpc's channel and the generic stub every call and stream goes through.

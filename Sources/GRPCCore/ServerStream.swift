@@ -31,23 +31,17 @@ public final class ServerStream: Sendable {
     /// The next request message, or nil once the client half-closed, cancelled or the call ended.
     /// At most one `next()` at a time.
     public func next() async -> [UInt8]? {
-        await withCheckedContinuation { (continuation: CheckedContinuation<[UInt8]?, Never>) in
-            // Under the lock: the server may finish the call from another thread (shutdown), and no read may start
-            // after that. A read in progress when it finishes completes with nil.
-            let started = finished.withLock { finished -> Bool in
-                guard !finished else { return false }
-                let box = Unmanaged.passRetained(ReadBox(continuation))
-                cgrpc_call_read(handle.pointer, box.toOpaque()) { context, ok, message, length in
-                    let box = Unmanaged<ReadBox>.fromOpaque(context!).takeRetainedValue()
-                    if ok == 1 {
-                        box.continuation.resume(returning: length == 0 ? [] : Array(UnsafeBufferPointer(start: message, count: length)))
-                    } else {
-                        box.continuation.resume(returning: nil)
-                    }
+        guard !finished.withLock({ $0 }) else { return nil }
+        return await withCheckedContinuation { (continuation: CheckedContinuation<[UInt8]?, Never>) in
+            let box = Unmanaged.passRetained(ReadBox(continuation))
+            cgrpc_call_read(handle.pointer, box.toOpaque()) { context, ok, message, length in
+                let box = Unmanaged<ReadBox>.fromOpaque(context!).takeRetainedValue()
+                if ok == 1 {
+                    box.continuation.resume(returning: length == 0 ? [] : Array(UnsafeBufferPointer(start: message, count: length)))
+                } else {
+                    box.continuation.resume(returning: nil)
                 }
-                return true
             }
-            if !started { continuation.resume(returning: nil) }
         }
     }
 
