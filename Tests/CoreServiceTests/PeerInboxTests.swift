@@ -105,4 +105,42 @@ import Testing
         #expect(await inbox.receive(Self.key("i"), timeout: .milliseconds(10)) == nil)
         #expect(await inbox.buffered(from: 2) == 1000)
     }
+
+    /// One task expires every waiting receive (no timer per receive): each returns nil no earlier than its own
+    /// timeout, those whose message arrives get it, a message arriving after its receiver gave up is kept for a
+    /// later receive, and the task ends once nothing waits.
+    @Test func waitingReceivesExpireAtTheirOwnDeadlinesAndTheExpiryTaskEnds() async throws {
+        let inbox = PeerInbox()
+        let clock = ContinuousClock()
+        let start = clock.now
+        let outcomes = try await withThrowingTaskGroup(of: (Int, [UInt8]?, Duration).self) { group in
+            for index in 0..<120 {
+                group.addTask {
+                    let timeout = Duration.milliseconds(20 + (index % 6) * 30)
+                    let message = await inbox.receive(Self.key("w\(index)"), timeout: timeout)
+                    return (index, message, clock.now - start)
+                }
+            }
+            try await Task.sleep(for: .milliseconds(5))
+            for index in stride(from: 0, to: 120, by: 3) {
+                try await inbox.deliver(.init(key: Self.key("w\(index)"), payload: [UInt8(index)]))
+            }
+            var outcomes: [(Int, [UInt8]?, Duration)] = []
+            for try await outcome in group { outcomes.append(outcome) }
+            return outcomes
+        }
+        #expect(outcomes.count == 120)
+        for (index, message, elapsed) in outcomes {
+            if index % 3 == 0 {
+                #expect(message == [UInt8(index)])
+            } else {
+                #expect(message == nil)
+                #expect(elapsed >= .milliseconds(20 + (index % 6) * 30), "receive \(index) gave up early")
+            }
+        }
+        #expect(await inbox.expiryRunning == false)
+        // After its receiver gave up, a message is buffered for the next receive of its key.
+        try await inbox.deliver(.init(key: Self.key("w1"), payload: [1]))
+        #expect(await inbox.receive(Self.key("w1"), timeout: .milliseconds(10)) == [1])
+    }
 }

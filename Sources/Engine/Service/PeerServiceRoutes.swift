@@ -58,12 +58,7 @@ struct PeerServiceRoutes: Sendable {
             var bytes = first
             while true {
                 do {
-                    let batch: Mpc_V1_PeerBatch
-                    do {
-                        batch = try Mpc_V1_PeerBatch(serializedBytes: bytes)
-                    } catch {
-                        throw EngineError.invalidArgument("request is not a valid \(Mpc_V1_PeerBatch.protoMessageName) message")
-                    }
+                    let batch = try Mpc_V1_PeerBatch.decoded(from: bytes)
                     let sender = try authorization.authorize(claimedParty: batch.sender, caller: context.peer)
                     let deliveries = try deliveries(of: batch, sender: sender)
                     for item in deliveries { try await inbox.deliver(item) }

@@ -20,13 +20,7 @@ public struct UnaryRoute: Sendable {
     ) -> UnaryRoute {
         UnaryRoute(path: path) { bytes, context in
             do {
-                let request: Request
-                do {
-                    request = try Request(serializedBytes: bytes)
-                } catch {
-                    throw EngineError.invalidArgument("request is not a valid \(Request.protoMessageName) message")
-                }
-                let response = try await body(request, context)
+                let response = try await body(try Request.decoded(from: bytes), context)
                 let encoded: [UInt8] = try response.serializedBytes()
                 logger.debug("rpc ok", metadata: ["method": "\(path)", "peer": "\(context.peer.address)"])
                 return encoded
@@ -62,5 +56,16 @@ extension GRPCServer {
     /// Registers every route (before `start()`).
     public func register(_ routes: [UnaryRoute]) {
         for route in routes { register(method: route.path, handler: route.handler) }
+    }
+}
+
+extension SwiftProtobuf.Message {
+    /// The message in `bytes`, or INVALID_ARGUMENT naming the expected message (unary requests, stream messages).
+    static func decoded(from bytes: [UInt8]) throws(EngineError) -> Self {
+        do {
+            return try Self(serializedBytes: bytes)
+        } catch {
+            throw .invalidArgument("request is not a valid \(protoMessageName) message")
+        }
     }
 }
