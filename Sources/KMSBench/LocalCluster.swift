@@ -3,6 +3,7 @@ import Engine
 import Foundation
 import GRPCCore
 import KMSAPI
+import MPCTestSupport
 import SwiftProtobuf
 
 /// A local n-party cluster of real kms-server processes for benchmarks: certificates from kms-gen-tls-certs,
@@ -170,21 +171,5 @@ final class LocalCluster: @unchecked Sendable {
         guard process.terminationStatus == 0 else { throw Failure(description: "\(executable.lastPathComponent) failed") }
     }
 
-    private static func freePort() throws -> Int {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { throw Failure(description: "socket() failed") }
-        defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0 else { throw Failure(description: "bind() failed") }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
-        }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
+    private static func freePort() throws -> Int { try LoopbackPort.free() }
 }
