@@ -34,8 +34,8 @@ final class LocalCluster: @unchecked Sendable {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let certificates = directory.appendingPathComponent("certs")
         try run(binaryDirectory.appendingPathComponent("kms-gen-tls-certs"), ["--parties", "\(parties)", "--out", certificates.path])
-        let peerPorts = try (1...parties).map { _ in try freePort() }
-        let servicePorts = try (1...parties).map { _ in try freePort() }
+        let peerPorts = try (1...parties).map { _ in try LoopbackPort.free() }
+        let servicePorts = try (1...parties).map { _ in try LoopbackPort.free() }
         var processes: [Process] = []
         var epochID = ""
         for party in 1...parties {
@@ -170,6 +170,4 @@ final class LocalCluster: @unchecked Sendable {
         process.waitUntilExit()
         guard process.terminationStatus == 0 else { throw Failure(description: "\(executable.lastPathComponent) failed") }
     }
-
-    private static func freePort() throws -> Int { try LoopbackPort.free() }
 }

@@ -15,11 +15,8 @@ public enum LoopbackPort {
 
     private static let handedOut = Mutex(Set<Int>())
 
-    /// Ports tried: from 20000 up to below the ephemeral range (at least 2,048 of them).
-    static var candidates: Range<Int> {
-        let ephemeralStart = ephemeralRange?.lowerBound ?? 32768
-        return 20000..<max(ephemeralStart, 22048)
-    }
+    /// Ports tried: from 20000 up to below the ephemeral range (at least 2,048 of them), read once per process.
+    static let candidates: Range<Int> = 20000..<max(ephemeralRange?.lowerBound ?? 32768, 22048)
 
     /// The kernel's ephemeral port range, if it can be read.
     public static var ephemeralRange: ClosedRange<Int>? {
