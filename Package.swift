@@ -43,7 +43,9 @@ let package = Package(
         // AVX2 kernels for the Goldilocks NTT (selected at run time; the Swift code is the fallback and reference).
         // -O3: at SwiftPM's -O2 clang leaves the NTT kernels about 25 % slower (measured, docs/BENCHMARKS.md).
         .target(name: "CGoldilocks", cSettings: [.unsafeFlags(["-O3"])]),
-        .target(name: "Algebra", dependencies: ["CGoldilocks"]),
+        // SHA3-256 of long inputs (request and ciphertext digests) with OpenSSL's libcrypto from Debian.
+        .target(name: "COpenSSLDigest", linkerSettings: [.linkedLibrary("crypto")]),
+        .target(name: "Algebra", dependencies: ["CGoldilocks", "COpenSSLDigest"]),
         // Owned, zeroized secret buffers shared by the vault, the MPC layer and the FHE secret keys (no dependencies).
         .target(name: "SecureMemory"),
         .target(name: "FHEKeys", dependencies: ["Algebra", "CGoldilocks", "SecureMemory"]),

@@ -261,15 +261,6 @@ struct KeccakSponge: Sendable {
     }
 }
 
-/// SHA3-256 (FIPS 202): key digests and commitments.
-public enum SHA3_256 {
-    public static func hash(_ bytes: some Sequence<UInt8>) -> [UInt8] {
-        var sponge = KeccakSponge(rate: 136, suffix: 0x06)
-        sponge.absorb(bytes)
-        return sponge.squeeze(count: 32)
-    }
-}
-
 /// SHAKE256 (FIPS 202), an extendable-output function.
 public struct SHAKE256: Sendable {
     @usableFromInline var sponge = KeccakSponge(rate: 136, suffix: 0x1F)

@@ -70,11 +70,29 @@ struct ByteReader {
         guard value < FieldElement.modulus else { throw .nonCanonicalElement(value) }
         return FieldElement(value)
     }
+    /// `count` elements read in one pass (a euint64 ciphertext holds 30,000 of them); the error names the first
+    /// non-canonical one, as reading them one by one would.
     mutating func elements(_ count: Int) throws(FHEError) -> [FieldElement] {
-        guard bytes.count - offset >= count * 8 else { throw .truncated(expected: offset + count * 8, available: bytes.count) }
-        var out: [FieldElement] = []
-        out.reserveCapacity(count)
-        for _ in 0..<count { out.append(try element()) }
+        guard count >= 0, count <= (bytes.count - offset) / 8 else {
+            throw .truncated(expected: offset &+ count.multipliedReportingOverflow(by: 8).partialValue, available: bytes.count)
+        }
+        var largest: UInt64 = 0
+        let start = offset
+        let out = [FieldElement](unsafeUninitializedCapacity: count) { buffer, initialized in
+            bytes.withUnsafeBytes { raw in
+                for index in 0..<count {
+                    let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: start &+ index &* 8, as: UInt64.self))
+                    largest = max(largest, word)
+                    (buffer.baseAddress! + index).initialize(to: FieldElement(word))
+                }
+            }
+            initialized = count
+        }
+        if largest >= FieldElement.modulus {
+            var reader = self
+            for _ in 0..<count { _ = try reader.element() }
+        }
+        offset += count * 8
         return out
     }
     mutating func binary(_ count: Int) throws(FHEError) -> [FieldElement] {

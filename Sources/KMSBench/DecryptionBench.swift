@@ -69,6 +69,7 @@ enum DecryptionBench {
 
         // Latency, one request at a time.
         let bytesBefore = try await KeyGenBench.bytesSent(cluster)
+        var cpuBefore = coresCPUSeconds(cluster)
         var latencies: [Double] = []
         for index in 0..<samples {
             let input = inputs[index % inputs.count]
@@ -77,9 +78,10 @@ enum DecryptionBench {
             latencies.append(KeyGenBench.seconds(clock.now - start) * 1000)
         }
         let bytesAfter = try await KeyGenBench.bytesSent(cluster)
+        let sequentialCPU = coresCPUSeconds(cluster) - cpuBefore
         latencies.sort()
-        print(String(format: "latency (%d sequential euint64): p50 %.1f ms, p99 %.1f ms, min %.1f ms", samples,
-                     percentile(latencies, 0.5), percentile(latencies, 0.99), latencies[0]))
+        print(String(format: "latency (%d sequential euint64): p50 %.1f ms, p99 %.1f ms, min %.1f ms; CPU of all cores %.1f ms per euint64", samples,
+                     percentile(latencies, 0.5), percentile(latencies, 0.99), latencies[0], sequentialCPU * 1000 / Double(samples)))
         let perRequest = zip(bytesAfter, bytesBefore).map { Double($0 - $1) / Double(samples) / 1024 }
         print("bytes sent per euint64 by each core: " + perRequest.map { String(format: "%.1f KiB", $0) }.joined(separator: ", "))
 
@@ -106,6 +108,7 @@ enum DecryptionBench {
         for level in levels {
             let total = max(2 * level, 32)
             start = clock.now
+            cpuBefore = coresCPUSeconds(cluster)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 let next = Counter()
                 for _ in 0..<level {
@@ -118,12 +121,18 @@ enum DecryptionBench {
                 try await group.waitForAll()
             }
             let elapsed = KeyGenBench.seconds(clock.now - start)
-            print(String(format: "throughput, %3d in flight: %d euint64 in %.2f s = %.1f decryptions/s", level, total, elapsed,
-                         Double(total) / elapsed))
+            let cpu = coresCPUSeconds(cluster) - cpuBefore
+            print(String(format: "throughput, %3d in flight: %d euint64 in %.2f s = %.1f decryptions/s; CPU of all cores %.1f ms per euint64",
+                         level, total, elapsed, Double(total) / elapsed, cpu * 1000 / Double(total)))
         }
         for party in 0..<parties {
             print(String(format: "core %d: peak RSS %.0f MiB", party + 1, Double(KeyGenBench.peakResidentKiB(cluster.processes[party])) / 1024))
         }
+    }
+
+    /// CPU seconds all core processes have used so far (the background pool refill included).
+    static func coresCPUSeconds(_ cluster: LocalCluster) -> Double {
+        cluster.processes.reduce(0) { $0 + KeyGenBench.cpuSeconds($1) }
     }
 
     /// Waits until every core's pool holds `level` blocks (GetHealthStatus); the levels.

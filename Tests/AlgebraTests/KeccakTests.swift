@@ -99,3 +99,29 @@ private func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x"
         #expect((0..<4).map { _ in c.next() } != Array(viaNext.prefix(4)))
     }
 }
+
+@Suite struct SHA3OpenSSLTests {
+    /// OpenSSL's digest and the Swift sponge's agree on random inputs of random lengths, both sides of the
+    /// length at which `hash` switches and of the 136-byte rate.
+    @Test func openSSLAndSpongeAgreeOnRandomInputs() {
+        var generator = SystemRandomNumberGenerator()
+        var lengths = [0, 1, 135, 136, 137, SHA3_256.openSSLMinimumLength - 1, SHA3_256.openSSLMinimumLength, 240_651]
+        lengths += (0..<200).map { _ in Int.random(in: 0...5_000, using: &generator) }
+        for length in lengths {
+            let message = (0..<length).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+            let fromOpenSSL = message.withUnsafeBufferPointer { SHA3_256.openSSLHash($0) }
+            #expect(fromOpenSSL == SHA3_256.spongeHash(message), "length \(length)")
+            #expect(SHA3_256.hash(message) == SHA3_256.spongeHash(message), "length \(length)")
+        }
+    }
+
+    /// A long input through `hash` (OpenSSL's path) against Python's hashlib, and a non-contiguous sequence of
+    /// the same bytes (the sponge's path) against both.
+    @Test func longInputMatchesHashlib() throws {
+        let length = 100_003
+        let message = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 131 &+ 17) }
+        let expected = try hashlib("hashlib.sha3_256(bytes(((i * 131 + 17) & 255) for i in range(\(length)))).hexdigest()")
+        #expect(hex(SHA3_256.hash(message)) == expected)
+        #expect(hex(SHA3_256.hash(message.lazy.map { $0 })) == expected)
+    }
+}

@@ -1,5 +1,6 @@
 import Foundation
 import GRPCCore
+@testable import Engine
 import KMSAPI
 import Testing
 
@@ -22,6 +23,24 @@ import Testing
 
     func write(_ lines: [String], to file: URL) throws {
         try (lines.joined(separator: "\n") + "\n").write(to: file, atomically: true, encoding: .utf8)
+    }
+
+    /// The entries' time keeps the format the log always had (internet date time with milliseconds, UTC), read
+    /// back by ISO8601DateFormatter (which wrote it before) to the millisecond it was taken in. (The formatter
+    /// rounded to the nearest millisecond, the format style truncates.)
+    @Test func timestampKeepsTheFormatOfTheFormatter() throws {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let shape = try Regex(#"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$"#)
+        var dates = [Date(timeIntervalSince1970: 0), Date(timeIntervalSince1970: 1_796_400_000.5), Date()]
+        dates += (0..<500).map { _ in Date(timeIntervalSince1970: Double.random(in: 0..<4_102_444_800)) }
+        for date in dates {
+            let written = AuditLog.timestamp(date)
+            #expect(written.wholeMatch(of: shape) != nil, "\(written)")
+            let read = try #require(formatter.date(from: written))
+            #expect(read <= date && date.timeIntervalSince(read) < 0.001, "\(written) for \(date.timeIntervalSince1970)")
+            #expect(String(written.prefix(19)) == String(formatter.string(from: read).prefix(19)))
+        }
     }
 
     @Test func everyRequestIsChainedSignedAndTamperingIsNamed() async throws {

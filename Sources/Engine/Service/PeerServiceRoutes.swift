@@ -52,7 +52,7 @@ struct PeerServiceRoutes: Sendable {
     /// after the first unacknowledged one, whichever comes first (one ack message per batch would double the
     /// messages on the wire). A batch that cannot be taken ends the stream with DeliverBatch's status, after an
     /// acknowledgement of everything before it, so the sender knows where to resume.
-    func streamHandler(acknowledgeEvery: UInt64 = 32, acknowledgeDelay: Duration = .milliseconds(2)) -> StreamingHandler {
+    func streamHandler(acknowledgeEvery: UInt64 = 32, acknowledgeDelay: Duration = .milliseconds(20)) -> StreamingHandler {
         { [self] first, stream, context in
             let acknowledgements = StreamAcknowledgements(stream: stream)
             var bytes = first
