@@ -11,6 +11,9 @@ public protocol Network: Sendable {
     func send(_ payload: [UInt8], to party: Int, session: SessionID, round: Int) async throws
     /// The message `party` sent us for (session, round), or nil if none arrived within `timeout`.
     func receive(from party: Int, session: SessionID, round: Int, timeout: Duration) async throws -> [UInt8]?
+    /// One round's messages from several parties, as they arrive (`RoundReceiver`). A default built on
+    /// `receive` (a task per party) serves every network; the peer network answers from its inbox directly.
+    func receiveEach(from parties: [Int], session: SessionID, round: Int, timeout: Duration, extra: Duration) async -> RoundReceiver
 }
 
 /// Rounds and bytes one party sent, recorded by every protocol (shared across tasks of one party), and the

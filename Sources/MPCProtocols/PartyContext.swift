@@ -36,17 +36,7 @@ public struct PartyContext: Sendable {
     /// result is party 1. For steps that tolerate missing messages.
     public func exchange(session: SessionID, round: Int, payloads: (Int) -> [UInt8]) async throws -> [[UInt8]?] {
         let own = try await send(session: session, round: round, payloads: payloads)
-        return try await withThrowingTaskGroup(of: (Int, [UInt8]?).self) { group in
-            for party in 1...partyCount where party != partyID {
-                group.addTask {
-                    (party, try await network.receive(from: party, session: session, round: round, timeout: timeout))
-                }
-            }
-            var result = [[UInt8]?](repeating: nil, count: partyCount)
-            result[partyID - 1] = own
-            for try await (party, message) in group { result[party - 1] = message }
-            return result
-        }
+        return try await collect(own: own, session: session, round: round, extra: .zero) { _ -> Bool? in nil }.messages
     }
 
     /// `exchange` with the same payload to everyone.
@@ -78,53 +68,37 @@ public struct PartyContext: Sendable {
     public func gather<R>(
         session: SessionID, round: Int, payloads: (Int) -> [UInt8], accept: ([[UInt8]?]) -> R?
     ) async throws -> Gathered<R> {
-        var messages = [[UInt8]?](repeating: nil, count: partyCount)
-        messages[partyID - 1] = try await send(session: session, round: round, payloads: payloads)
-        let others = (1...partyCount).filter { $0 != partyID }
-        let (events, sink) = AsyncStream.makeStream(of: GatherEvent.self)
-        let network = network, timeout = timeout, rest = deadline - timeout
-        let receivers = others.map { party in
-            Task {
-                do {
-                    var message = try await network.receive(from: party, session: session, round: round, timeout: timeout)
-                    if message == nil && rest > .zero {
-                        sink.yield(.late(party))
-                        message = try await network.receive(from: party, session: session, round: round, timeout: rest)
-                    }
-                    sink.yield(.arrived(party, message))
-                } catch {
-                    sink.yield(.failed(error))
-                }
-            }
-        }
-        defer {
-            for receiver in receivers { receiver.cancel() }
-            sink.finish()
-        }
-        var pending = others.count
-        var pastTimeout = false
-        if pending > 0 {
-            for await event in events {
-                switch event {
-                case .late: pastTimeout = true
-                case let .arrived(party, message):
-                    messages[party - 1] = message
-                    pending -= 1
-                    if message == nil { pastTimeout = true }
-                case let .failed(error): throw error
-                }
-                if pending == 0 { break }
-                if pastTimeout, let result = accept(messages) { return Gathered(messages: messages, result: result, complete: false) }
-            }
-            try Task.checkCancellation()
-        }
-        return Gathered(messages: messages, result: accept(messages), complete: true)
+        let own = try await send(session: session, round: round, payloads: payloads)
+        return try await collect(own: own, session: session, round: round, extra: deadline - timeout, accept: accept)
     }
 
-    private enum GatherEvent: Sendable {
-        case late(Int)
-        case arrived(Int, [UInt8]?)
-        case failed(any Error)
+    /// The receiving half of `exchange` and `gather`: the other parties' messages as they arrive, waiting `timeout`
+    /// and then `extra` more; `accept` is tried on each arrival once the timeout has passed for anyone.
+    private func collect<R>(
+        own: [UInt8], session: SessionID, round: Int, extra: Duration, accept: ([[UInt8]?]) -> R?
+    ) async throws -> Gathered<R> {
+        var messages = [[UInt8]?](repeating: nil, count: partyCount)
+        messages[partyID - 1] = own
+        let others = (1...partyCount).filter { $0 != partyID }
+        guard !others.isEmpty else { return Gathered(messages: messages, result: accept(messages), complete: true) }
+        let receiver = await network.receiveEach(from: others, session: session, round: round, timeout: timeout, extra: extra)
+        var pending = others.count
+        defer { if pending > 0 { receiver.cancel() } }
+        var pastTimeout = false
+        for await event in receiver.events {
+            switch event {
+            case .late: pastTimeout = true
+            case let .arrived(party, message):
+                messages[party - 1] = message
+                pending -= 1
+                if message == nil { pastTimeout = true }
+            case let .failed(error): throw error
+            }
+            if pending == 0 { break }
+            if pastTimeout, let result = accept(messages) { return Gathered(messages: messages, result: result, complete: false) }
+        }
+        try Task.checkCancellation()
+        return Gathered(messages: messages, result: accept(messages), complete: true)
     }
 
     /// Sends `payloads(j)` to every other party j and records the round; returns this party's own payload.

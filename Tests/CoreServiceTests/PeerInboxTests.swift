@@ -150,4 +150,80 @@ import Testing
         try await inbox.deliver(.init(key: Self.key("w1"), payload: [1]))
         #expect(await inbox.receive(Self.key("w1"), timeout: .milliseconds(10)) == [1])
     }
+
+    /// A round's receiver (`receiveEach`, what `PartyContext.gather` uses over the peer network): a message
+    /// buffered before the round starts comes first, one delivered later comes when it arrives, a silent sender is
+    /// reported late after the timeout and as nil after the extra time; each sender's message comes exactly once.
+    @Test func aRoundReceiverGetsEachSendersMessageOnceOrLateThenNil() async throws {
+        let inbox = PeerInbox()
+        let keys = (2...5).map { Self.key("round", round: 3, sender: $0) }
+        try await inbox.deliver(.init(key: keys[0], payload: [2]))
+        let clock = ContinuousClock(), start = clock.now
+        let receiver = await inbox.receiveEach(keys, timeout: .milliseconds(100), extra: .milliseconds(100))
+        try await inbox.deliver(.init(key: keys[1], payload: [3]))
+        try await inbox.deliver(.init(key: keys[1], payload: [9]))  // a second copy is ignored
+        var events: [String] = []
+        var arrived = 0
+        for await event in receiver.events {
+            switch event {
+            case .late(let party):
+                events.append("late \(party)")
+                // A message after the timeout still arrives within the extra time.
+                if party == 4 { try await inbox.deliver(.init(key: keys[2], payload: [4])) }
+            case let .arrived(party, message):
+                events.append("\(party): \(message.map { "\($0)" } ?? "nil")")
+                arrived += 1
+            case .failed(let error): Issue.record("failed: \(error)")
+            }
+            if arrived == keys.count { break }
+        }
+        #expect(clock.now - start >= .milliseconds(200), "\(events)")  // timeout + extra for the silent sender
+        #expect(Array(events.prefix(2)) == ["2: [2]", "3: [3]"])
+        #expect(Set(events.dropFirst(2)) == ["late 4", "late 5", "4: [4]", "5: nil"])
+        #expect(events.firstIndex(of: "late 5")! < events.firstIndex(of: "5: nil")!)
+        // The received messages are consumed; a retransmission is not buffered again.
+        try await inbox.deliver(.init(key: keys[1], payload: [3]))
+        #expect(await inbox.buffered(from: 3) == 0)
+    }
+
+    /// A cancelled round stops waiting: a message that comes afterwards is buffered for a later receive, and the
+    /// round's stream ends.
+    @Test func aCancelledRoundLeavesLaterMessagesForTheNextReceive() async throws {
+        let inbox = PeerInbox()
+        let key = Self.key("cancelled", round: 1, sender: 3)
+        let receiver = await inbox.receiveEach([key], timeout: .seconds(60), extra: .zero)
+        receiver.cancel()
+        var ended = false
+        for await _ in receiver.events { Issue.record("an event after cancel") }
+        ended = true
+        #expect(ended)
+        // The inbox drops the round's waiter on its own turn; a delivery after that is buffered.
+        for _ in 0..<500 where await inbox.waitingReceives > 0 { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(await inbox.waitingReceives == 0)
+        try await inbox.deliver(.init(key: key, payload: [5]))
+        #expect(await inbox.buffered(from: 3) == 1)
+        #expect(await inbox.receive(key, timeout: .milliseconds(10)) == [5])
+    }
+
+    /// The expiry task sleeps until the earliest deadline instead of ticking: a receive that gets its message
+    /// before its timeout costs no wake-up (the task woke every 10 ms before, ≈ 30 times in these 300 ms), and a
+    /// receive with a short timeout that starts while a long one waits still ends at its own deadline.
+    @Test func theExpiryTaskWakesOnlyAtDeadlines() async throws {
+        let inbox = PeerInbox()
+        async let answered = inbox.receive(Self.key("d1"), timeout: .seconds(30))
+        try await Task.sleep(for: .milliseconds(300))
+        try await inbox.deliver(.init(key: Self.key("d1"), payload: [7]))
+        #expect(await answered == [7])
+        #expect(await inbox.expiryWakeUps == 0)
+
+        let clock = ContinuousClock()
+        async let long = inbox.receive(Self.key("d2"), timeout: .seconds(60))
+        try await Task.sleep(for: .milliseconds(20))
+        let start = clock.now
+        #expect(await inbox.receive(Self.key("d3"), timeout: .milliseconds(50)) == nil)
+        let elapsed = clock.now - start
+        #expect(elapsed >= .milliseconds(50) && elapsed < .seconds(30), "the short receive ended after \(elapsed)")
+        try await inbox.deliver(.init(key: Self.key("d2"), payload: [8]))
+        #expect(await long == [8])
+    }
 }

@@ -57,6 +57,10 @@ public struct MisbehavingNetwork: Network {
         try await base.receive(from: party, session: session, round: round, timeout: timeout)
     }
 
+    public func receiveEach(from parties: [Int], session: SessionID, round: Int, timeout: Duration, extra: Duration) async -> RoundReceiver {
+        await base.receiveEach(from: parties, session: session, round: round, timeout: timeout, extra: extra)
+    }
+
     /// The payload with every field word incremented (well-formed, different), or its bytes flipped otherwise.
     static func shifted(_ payload: [UInt8]) -> [UInt8] {
         guard payload.count % 8 == 0, let values = FieldCoding.decode(payload, count: payload.count / 8) else {

@@ -59,16 +59,27 @@ public actor PeerInbox {
         var started: ContinuousClock.Instant
     }
 
+    /// A receive waiting for its message: one `receive`, or one party of a round's `receiveEach`.
     private struct Waiter {
-        let id: UInt64
-        let continuation: CheckedContinuation<[UInt8]?, Never>
-        let deadline: ContinuousClock.Instant
-    }
+        enum Resume {
+            case one(CheckedContinuation<[UInt8]?, Never>)
+            case round(AsyncStream<RoundReceiver.Event>.Continuation)
+        }
 
-    /// How late a timed-out receive may return at most: one task expires every waiter, waking at the earliest
-    /// deadline but at least this often while any waits. (A sleeping task per receive cost a task, a timer and a
-    /// wake-up per message: ≈ 37 receives per core per euint64, ≈ 1,800 timers a second per core at 50 euint64/s.)
-    static let expiryTick: Duration = .milliseconds(10)
+        let id: UInt64
+        let resume: Resume
+        var deadline: ContinuousClock.Instant
+        /// A round's receive: how much longer it waits, after `.late`, once `deadline` has passed (zero: no longer).
+        var extra: Duration = .zero
+
+        /// Hands the receiver its message, or nil when it gave up.
+        func finish(_ key: Key, with payload: [UInt8]?) {
+            switch resume {
+            case .one(let continuation): continuation.resume(returning: payload)
+            case .round(let sink): sink.yield(.arrived(key.sender, payload))
+            }
+        }
+    }
 
     public let limits: Limits
     private let clock = ContinuousClock()
@@ -86,10 +97,19 @@ public actor PeerInbox {
     public private(set) var refusedMessages: [Int: Int] = [:]
     /// Sessions whose every message goes to a listener instead of a mailbox (`subscribe`).
     private var subscriptions: [SessionID: AsyncStream<Delivery>.Continuation] = [:]
-    /// Expires waiters past their deadline; runs while any waits.
+    /// Expires waiters past their deadline: one task that sleeps until the earliest deadline, replaced when a receive
+    /// with an earlier one starts, and ended when it wakes to find nothing waiting. (A sleeping task per receive cost
+    /// a task, a timer and a wake-up per message, ≈ 1,800 timers a second per core at 50 euint64/s; a task waking
+    /// every 10 ms while anything waits, 100 timer wake-ups a second per core.)
     private var expiry: Task<Void, Never>?
+    /// When the expiry task wakes next.
+    private var expiryWake: ContinuousClock.Instant?
     /// Whether the expiry task runs (it ends when no receive waits, so an idle core has no timer).
     var expiryRunning: Bool { expiry != nil }
+    /// Receives waiting for their message (for tests).
+    var waitingReceives: Int { waiters.count }
+    /// How often the expiry task has woken up (for tests).
+    private(set) var expiryWakeUps = 0
 
     public init(limits: Limits = Limits()) {
         self.limits = limits
@@ -127,16 +147,45 @@ public actor PeerInbox {
         // A cancelled receive (a round that returned early) gives up its place at once.
         return await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
-                waiters.removeValue(forKey: key)?.continuation.resume(returning: nil)
+                waiters.removeValue(forKey: key)?.finish(key, with: nil)
                 guard !Task.isCancelled else {
                     continuation.resume(returning: nil)
                     return
                 }
-                waiters[key] = Waiter(id: id, continuation: continuation, deadline: clock.now + timeout)
-                startExpiry()
+                let deadline = clock.now + timeout
+                waiters[key] = Waiter(id: id, resume: .one(continuation), deadline: deadline)
+                scheduleExpiry(at: deadline)
             }
         } onCancel: {
             Task { await self.expireWaiter(key, id: id) }
+        }
+    }
+
+    /// One round's receives (`Network.receiveEach`): the messages of `keys` (one round, several senders) as they
+    /// arrive, those already buffered first. One registration and one stream per round instead of a receiving task
+    /// per sender, so that a message goes from the inbox straight to the protocol's round.
+    public func receiveEach(_ keys: [Key], timeout: Duration, extra: Duration) -> RoundReceiver {
+        let (events, sink) = AsyncStream.makeStream(of: RoundReceiver.Event.self)
+        let now = clock.now
+        var registered: [(key: Key, id: UInt64)] = []
+        for key in keys {
+            if let message = stored.removeValue(forKey: key) {
+                bufferedBytes[key.sender, default: 0] -= message.payload.count
+                consumed[key] = now
+                sink.yield(.arrived(key.sender, message.payload))
+                continue
+            }
+            nextWaiter += 1
+            waiters.removeValue(forKey: key)?.finish(key, with: nil)
+            waiters[key] = Waiter(id: nextWaiter, resume: .round(sink), deadline: now + timeout, extra: extra)
+            registered.append((key, nextWaiter))
+        }
+        if !registered.isEmpty { scheduleExpiry(at: now + timeout) }
+        let waiting = registered
+        return RoundReceiver(events: events) { [weak self] in
+            sink.finish()
+            guard let self, !waiting.isEmpty else { return }
+            Task { await self.cancelWaiters(waiting) }
         }
     }
 
@@ -171,7 +220,7 @@ public actor PeerInbox {
         }
         if let waiter = waiters.removeValue(forKey: key) {
             consumed[key] = now
-            waiter.continuation.resume(returning: payload)
+            waiter.finish(key, with: payload)
             return
         }
         try reserve(payload.count, from: key.sender, now: now)
@@ -223,33 +272,55 @@ public actor PeerInbox {
     private func expireWaiter(_ key: Key, id: UInt64) {
         guard let waiter = waiters[key], waiter.id == id else { return }
         waiters.removeValue(forKey: key)
-        waiter.continuation.resume(returning: nil)
+        waiter.finish(key, with: nil)
     }
 
-    /// Starts the task that expires waiters, unless it runs.
-    private func startExpiry() {
-        guard expiry == nil else { return }
+    /// A round stopped waiting (`RoundReceiver.cancel`): its receives still outstanding go, without an event.
+    private func cancelWaiters(_ registered: [(key: Key, id: UInt64)]) {
+        for (key, id) in registered where waiters[key]?.id == id { waiters.removeValue(forKey: key) }
+    }
+
+    /// Makes sure the expiry task wakes by `deadline`: a new task if none runs or the running one sleeps longer.
+    private func scheduleExpiry(at deadline: ContinuousClock.Instant) {
+        if let wake = expiryWake, wake <= deadline { return }
+        expiry?.cancel()
+        expiryWake = deadline
         expiry = Task { [clock] in
-            while let next = self.expireDue() {
-                try? await clock.sleep(until: min(next, clock.now + Self.expiryTick))
+            var next = deadline
+            while true {
+                try? await clock.sleep(until: next, tolerance: nil)
+                // A replaced task returns without touching the waiters: its successor owns them.
+                guard !Task.isCancelled else { return }
+                expiryWakeUps += 1
+                guard let earliest = self.expireDue() else { return }
+                next = earliest
             }
         }
     }
 
-    /// Resumes every waiter whose deadline passed with nil; the earliest deadline left, or nil (and the expiry
-    /// task ends) when none waits.
+    /// Resumes every waiter whose deadline passed with nil; the earliest deadline left (the expiry task's next
+    /// wake-up), or nil (and the expiry task ends) when none waits.
     private func expireDue() -> ContinuousClock.Instant? {
         let now = clock.now
         var earliest: ContinuousClock.Instant?
         var expired: [Key] = []
         for (key, waiter) in waiters {
-            if waiter.deadline <= now {
+            var deadline = waiter.deadline
+            if deadline <= now, waiter.extra > .zero, case .round(let sink) = waiter.resume {
+                // A round's receive past its timeout: the round hears it is late, the receive waits `extra` more.
+                sink.yield(.late(key.sender))
+                deadline = deadline + waiter.extra
+                waiters[key]?.deadline = deadline
+                waiters[key]?.extra = .zero
+            }
+            if deadline <= now {
                 expired.append(key)
-            } else if earliest.map({ waiter.deadline < $0 }) ?? true {
-                earliest = waiter.deadline
+            } else if earliest.map({ deadline < $0 }) ?? true {
+                earliest = deadline
             }
         }
-        for key in expired { waiters.removeValue(forKey: key)?.continuation.resume(returning: nil) }
+        for key in expired { waiters.removeValue(forKey: key)?.finish(key, with: nil) }
+        expiryWake = earliest
         if earliest == nil { expiry = nil }
         return earliest
     }

@@ -22,6 +22,11 @@ public struct PeerNetwork: Network {
     public func receive(from party: Int, session: SessionID, round: Int, timeout: Duration) async throws -> [UInt8]? {
         await inbox.receive(PeerInbox.Key(session: session, round: UInt64(round), sender: party), timeout: timeout)
     }
+
+    public func receiveEach(from parties: [Int], session: SessionID, round: Int, timeout: Duration, extra: Duration) async -> RoundReceiver {
+        await inbox.receiveEach(
+            parties.map { PeerInbox.Key(session: session, round: UInt64(round), sender: $0) }, timeout: timeout, extra: extra)
+    }
 }
 
 /// The outbound channels and queues of one party set (a context): one `PeerOutbox` per other party.
