@@ -104,7 +104,8 @@ public actor PeerInbox {
     private var expiry: Task<Void, Never>?
     /// When the expiry task wakes next.
     private var expiryWake: ContinuousClock.Instant?
-    /// Whether the expiry task runs (it ends when no receive waits, so an idle core has no timer).
+    /// Whether the expiry task runs (it ends at its first wake-up with no receive waiting: an idle core keeps at most
+    /// one sleeping task, until the deadline it was set for).
     var expiryRunning: Bool { expiry != nil }
     /// Receives waiting for their message (for tests).
     var waitingReceives: Int { waiters.count }
