@@ -43,3 +43,14 @@ extension Network {
         }
     }
 }
+
+extension RoundReceiver.Event: CustomStringConvertible {
+    /// "late 3", "3: [1, 2]", "3: nil", "failed: …" (logs and tests).
+    public var description: String {
+        switch self {
+        case .late(let party): "late \(party)"
+        case let .arrived(party, message): "\(party): \(message.map { "\($0)" } ?? "nil")"
+        case .failed(let error): "failed: \(error)"
+        }
+    }
+}

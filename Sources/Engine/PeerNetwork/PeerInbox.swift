@@ -138,11 +138,7 @@ public actor PeerInbox {
 
     /// The message `sender` sent for (session, round), waiting up to `timeout`; nil if none arrived in time.
     public func receive(_ key: Key, timeout: Duration) async -> [UInt8]? {
-        if let message = stored.removeValue(forKey: key) {
-            bufferedBytes[key.sender, default: 0] -= message.payload.count
-            consumed[key] = clock.now
-            return message.payload
-        }
+        if let payload = takeStored(key, now: clock.now) { return payload }
         nextWaiter += 1
         let id = nextWaiter
         // A cancelled receive (a round that returned early) gives up its place at once.
@@ -170,10 +166,8 @@ public actor PeerInbox {
         let now = clock.now
         var registered: [(key: Key, id: UInt64)] = []
         for key in keys {
-            if let message = stored.removeValue(forKey: key) {
-                bufferedBytes[key.sender, default: 0] -= message.payload.count
-                consumed[key] = now
-                sink.yield(.arrived(key.sender, message.payload))
+            if let payload = takeStored(key, now: now) {
+                sink.yield(.arrived(key.sender, payload))
                 continue
             }
             nextWaiter += 1
@@ -198,11 +192,8 @@ public actor PeerInbox {
         subscriptions.updateValue(continuation, forKey: session)?.finish()
         // What arrived before the listener did (a peer that started first) is handed over, oldest first.
         let now = clock.now
-        for (key, message) in stored.filter({ $0.key.session == session }).sorted(by: { $0.value.arrived < $1.value.arrived }) {
-            stored.removeValue(forKey: key)
-            bufferedBytes[key.sender, default: 0] -= message.payload.count
-            consumed[key] = now
-            continuation.yield(Delivery(key: key, payload: message.payload))
+        for key in stored.filter({ $0.key.session == session }).sorted(by: { $0.value.arrived < $1.value.arrived }).map(\.key) {
+            if let payload = takeStored(key, now: now) { continuation.yield(Delivery(key: key, payload: payload)) }
         }
         return stream
     }
@@ -212,6 +203,14 @@ public actor PeerInbox {
     }
 
     // MARK: Internals
+
+    /// A buffered message handed to its receiver: out of the sender's quota, remembered as received.
+    private func takeStored(_ key: Key, now: ContinuousClock.Instant) -> [UInt8]? {
+        guard let message = stored.removeValue(forKey: key) else { return nil }
+        bufferedBytes[key.sender, default: 0] -= message.payload.count
+        consumed[key] = now
+        return message.payload
+    }
 
     private func complete(_ key: Key, payload: [UInt8], now: ContinuousClock.Instant) throws(EngineError) {
         if let listener = subscriptions[key.session] {
