@@ -101,7 +101,6 @@ enum KeyGenBench {
         return result
     }
 
-    /// VmHWM of a running process, in KiB (0 if unreadable).
     /// CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat; 0 if unreadable.
     static func cpuSeconds(_ process: Process) -> Double {
         guard let stat = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/stat", encoding: .utf8),
@@ -112,6 +111,7 @@ enum KeyGenBench {
         return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 
+    /// VmHWM of a running process, in KiB (0 if unreadable).
     static func peakResidentKiB(_ process: Process) -> Int {
         guard let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8) else { return 0 }
         for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
