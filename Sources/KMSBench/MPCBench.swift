@@ -181,10 +181,9 @@ enum MPCBench {
         let materials = try await withThrowingTaskGroup(of: (Int, DecryptionMaterial).self) { group in
             for context in contexts {
                 group.addTask {
-                    var random = FastSeededGenerator(seed: [UInt8(context.partyID)], domain: "bench.decryption.him")
-                    return (context.partyID, try await DecryptionMaterial.generate(
+                    (context.partyID, try await DecryptionMaterial.generate(
                         blockCount: blockCount, plan: plan, prss: try dealt(context.partyID, n, t), context: context,
-                        session: session, generator: generator, using: &random
+                        session: session, generator: generator
                     ))
                 }
             }

@@ -28,7 +28,25 @@ public enum DoubleSharingTriples {
         count: Int, context: PartyContext, session: SessionID, disputes: inout HIMDisputeState, using generator: inout G,
         deviation: HIMExtraction.Deviation
     ) async throws -> [BeaverTriple] {
-        guard count > 0 else { return [] }
+        try await generate(
+            count: count, randoms: 0, context: context, session: session, disputes: &disputes, using: &generator, deviation: deviation
+        ).triples
+    }
+
+    /// `count` triples and `randoms` further random degree-t sharings from the same extraction (the random values
+    /// random bits start from, without a PRSS draw of C(n − 1, t) streams each).
+    public static func generate<G: RandomNumberGenerator>(
+        count: Int, randoms: Int, context: PartyContext, session: SessionID, disputes: inout HIMDisputeState,
+        using generator: inout G
+    ) async throws -> (triples: [BeaverTriple], randoms: [FieldElement]) {
+        try await generate(count: count, randoms: randoms, context: context, session: session, disputes: &disputes, using: &generator, deviation: [])
+    }
+
+    static func generate<G: RandomNumberGenerator>(
+        count: Int, randoms: Int, context: PartyContext, session: SessionID, disputes: inout HIMDisputeState,
+        using generator: inout G, deviation: HIMExtraction.Deviation
+    ) async throws -> (triples: [BeaverTriple], randoms: [FieldElement]) {
+        guard count > 0 || randoms > 0 else { return ([], []) }
         let t = context.threshold
         let opening = HIMExtraction.Opening(count: count) { shares, party in
             BeaverTriples.maskedProducts(
@@ -38,11 +56,12 @@ public enum DoubleSharingTriples {
             )
         }
         var (shares, opened) = try await HIMExtraction.run(
-            sharings: 4 * count, opening: opening, context: context, session: session, disputes: &disputes, using: &generator,
-            deviation: deviation
+            sharings: 4 * count + randoms, opening: count > 0 ? opening : nil, context: context, session: session,
+            disputes: &disputes, using: &generator, deviation: deviation
         )
         defer { zeroize(&shares) }
-        return (0..<count).map { BeaverTriple(a: shares[$0], b: shares[count + $0], c: shares[2 * count + $0] + opened[$0]) }
+        let triples = (0..<count).map { BeaverTriple(a: shares[$0], b: shares[count + $0], c: shares[2 * count + $0] + opened[$0]) }
+        return (triples, Array(shares[(4 * count)..<(4 * count + randoms)]))
     }
 }
 

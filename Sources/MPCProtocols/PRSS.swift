@@ -137,17 +137,45 @@ public struct PRSS: Sendable {
     /// the honest parties, so e minus what they know is uniform in [−bound, bound] (see docs/MPC.md).
     public func maskShares(count: Int, bound: UInt64, session: SessionID) -> [FieldElement] {
         precondition(bound < (1 << 62), "PRSS-mask bound must be below 2^62")
-        let width = 2 * bound + 1
         var shares = [FieldElement](repeating: .zero, count: count)
-        for subset in subsets {
-            var generator = stream(subset, session: session, label: "mask")
-            for k in 0..<count {
-                let draw = generator.next(upperBound: width)  // uniform in [0, 2B]
-                let centered = FieldElement(draw) - FieldElement(bound)
-                shares[k] += subset.weight * centered
+        shares.withUnsafeMutableBufferPointer { out in
+            for subset in subsets {
+                var generator = stream(subset, session: session, label: "mask")
+                Self.accumulateBounded(into: out, bound: bound, weight: subset.weight, generator: &generator)
+                generator.wipe()
             }
-            generator.wipe()
         }
         return shares
+    }
+
+    /// out[k] += weight · (d_k − bound) for d_k uniform in [0, 2·bound] by Lemire's multiply-and-reject (ACM TOMACS
+    /// 2019, "Fast random integer generation in an interval"): d = ⌊w·width / 2^64⌋ of a stream word w, a word whose
+    /// low product half is below 2^64 mod width skipped; the stream read in bulk, as `accumulateUniform` does.
+    static func accumulateBounded(
+        into out: UnsafeMutableBufferPointer<FieldElement>, bound: UInt64, weight: FieldElement,
+        generator: inout FastSeededGenerator
+    ) {
+        let width = 2 * bound + 1
+        let rejectBelow = (0 &- width) % width
+        let offset = FieldElement(bound)
+        let chunk = 1024
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: chunk) { words in
+            var filled = 0
+            var cursor = 0
+            var k = 0
+            while k < out.count {
+                if cursor == filled {
+                    filled = min(chunk, out.count - k)
+                    generator.fill(UnsafeMutableBufferPointer(rebasing: words[0..<filled]))
+                    cursor = 0
+                }
+                let product = width.multipliedFullWidth(by: words[cursor])
+                cursor &+= 1
+                if product.low < rejectBelow { continue }
+                out[k] = out[k] + weight * (FieldElement(product.high) - offset)
+                k &+= 1
+            }
+            words.update(repeating: 0)
+        }
     }
 }

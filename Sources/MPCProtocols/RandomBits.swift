@@ -8,7 +8,17 @@ public enum RandomBits {
     public static func generate(
         count: Int, triples: [BeaverTriple], prss: PRSS, context: PartyContext, session: SessionID
     ) async throws -> [FieldElement] {
-        let r = prss.randomShares(count: count, session: session.child(1))
+        var r = prss.randomShares(count: count, session: session.child(1))
+        defer { zeroize(&r) }
+        return try await generate(randoms: r, triples: triples, context: context, session: session)
+    }
+
+    /// As above from given random sharings `randoms` (fresh, uniformly random, degree t, used for nothing else),
+    /// one bit per value.
+    public static func generate(
+        randoms r: [FieldElement], triples: [BeaverTriple], context: PartyContext, session: SessionID
+    ) async throws -> [FieldElement] {
+        let count = r.count
         let squares = try await BeaverMultiplication.multiply(r, r, triples: triples, context: context, session: session.child(2))
         let opened = try await RobustOpen.open(squares, context: context, session: session.child(3))
         let half = FieldElement(2).inverse()!

@@ -86,7 +86,9 @@ public enum ThresholdDecryption {
             for j in stride(from: low - 1, through: 0, by: -1) { r = r + r + material.bits[index * low + j] }
             masked[index] = value + r + lowScale * material.messageMasks[index] + highScale * material.masks[index]
         }
-        if rerandomize { for index in 0..<count { masked[count + index] = material.rerandomizers[index] } }
+        var rerandomizers = rerandomize ? material.rerandomizerShares() : []
+        defer { zeroize(&rerandomizers) }
+        if rerandomize { for index in 0..<count { masked[count + index] = rerandomizers[index] } }
         let opened = try await RobustOpen.open(masked, context: context, session: session.child("decryption masked"))
         let publicValues = opened.prefix(count).map { $0.value & workingMask }
 
@@ -99,7 +101,7 @@ public enum ThresholdDecryption {
         var result = [FieldElement](repeating: .zero, count: count)
         for index in 0..<count {
             result[index] = FieldElement(publicValues[index] >> UInt64(low)) - material.messageMasks[index] - beta[index]
-            if rerandomize { result[index] += material.rerandomizers[index] - opened[count + index] }
+            if rerandomize { result[index] += rerandomizers[index] - opened[count + index] }
         }
         return result
     }

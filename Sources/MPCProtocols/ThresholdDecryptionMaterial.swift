@@ -19,8 +19,8 @@ public struct DecryptionMaterial: Sendable {
     var masks: [FieldElement]
     /// Share of u per block (PRSS-mask at 2^L, the same bound): hides the message bits in c and the borrow in y.
     var messageMasks: [FieldElement]
-    /// Share of a PRSS random value per block (user decryption's re-randomization).
-    var rerandomizers: [FieldElement]
+    /// The PRSS the user variant's re-randomizers come from (`rerandomizerShares`), drawn only when used.
+    let prss: PRSS
 
     /// What `blockCount` blocks need from preprocessing: shared random bits and (online) triples, in the units
     /// of `PreprocessingPool.take(triples:bits:for:)`; the bits consume one more triple each when generated.
@@ -52,20 +52,27 @@ public struct DecryptionMaterial: Sendable {
         defer { zeroize(&both) }
         masks = Array(both[..<blockCount])
         messageMasks = Array(both[blockCount...])
-        rerandomizers = prss.randomShares(count: blockCount, session: session.child("decryption rerandomizer"))
+        self.prss = prss
+    }
+
+    /// Shares of a PRSS random value per block, user decryption's re-randomization (a public decryption never
+    /// draws them: at (13, 4) each costs C(12, 4) = 495 PRF streams). The caller wipes them.
+    func rerandomizerShares() -> [FieldElement] {
+        prss.randomShares(count: blockCount, session: session.child("decryption rerandomizer"))
     }
 
     /// Generates the material of `session` for `blockCount` blocks: triples by `generator` (PRSS or
-    /// hyper-invertible matrix; `TripleGenerator.preferred`), bits by the square-root trick, all under a
-    /// child of `session` (so it may run in the background before the online phase). Every party must call it
-    /// with the same session, block count and plan. A lost bit (r = 0, probability 1/p) fails the whole batch.
-    public static func generate<G: RandomNumberGenerator>(
+    /// hyper-invertible matrix; by default `TripleGenerator.preferred` for the context's (n, t)), bits by the
+    /// square-root trick, all under a child of `session` (so it may run in the background before the online
+    /// phase). Every party must call it with the same session, block count and plan. A lost bit (r = 0,
+    /// probability 1/p) fails the whole batch.
+    public static func generate(
         blockCount: Int, plan: ThresholdDecryptionPlan, prss: PRSS, context: PartyContext, session: SessionID,
-        generator: TripleGenerator = .prss, using random: inout G
+        generator: TripleGenerator? = nil
     ) async throws -> DecryptionMaterial {
         var (bits, triples) = try await preprocess(
             blockCount: blockCount, plan: plan, prss: prss, context: context,
-            session: session.child("decryption preprocessing"), generator: generator, using: &random)
+            session: session.child("decryption preprocessing"), generator: generator)
         defer {
             zeroize(&bits)
             zeroize(&triples)
@@ -76,27 +83,26 @@ public struct DecryptionMaterial: Sendable {
     /// The bits and triples of `blockCount` blocks of `plan`, generated under `session` itself (block b's are
     /// `bits[b·L ..< (b+1)·L]` and `triples[b·T ..< (b+1)·T]`): what `generate` uses, and what a background pool
     /// of preprocessed blocks holds before a request is bound to them. The caller owns (and wipes) the shares.
-    public static func preprocess<G: RandomNumberGenerator>(
+    /// The triples come from `generator`, by default the one `TripleGenerator.preferred` picks for (n, t): at
+    /// (13, 4) PRSS would cost every party 4·495 PRF streams per triple, the hyper-invertible matrix about 80
+    /// multiply-adds.
+    public static func preprocess(
         blockCount: Int, plan: ThresholdDecryptionPlan, prss: PRSS, context: PartyContext, session: SessionID,
-        generator: TripleGenerator = .prss, using random: inout G
+        generator: TripleGenerator? = nil
     ) async throws -> (bits: [FieldElement], triples: [BeaverTriple]) {
         let needed = requirement(blockCount: blockCount, plan: plan)
-        let total = needed.triples + needed.bits
-        var fresh: [BeaverTriple]
-        switch generator {
-        case .prss:
-            fresh = try await BeaverTriples.generate(count: total, prss: prss, context: context, session: session.child("triples"))
-        case .hyperInvertible:
-            fresh = try await DoubleSharingTriples.generate(
-                count: total, context: context, session: session.child("triples"), using: &random
-            )
+        var source = TripleSource(prss: prss, context: context, kind: generator)
+        defer { source.finish() }
+        // The bits' random values come with the triples (one extraction with the hyper-invertible matrix).
+        var (fresh, randoms) = try await source.next(
+            needed.triples + needed.bits, randoms: needed.bits, session: session.child("triples"))
+        defer {
+            zeroize(&fresh)
+            zeroize(&randoms)
         }
-        defer { zeroize(&fresh) }
         var forBits = Array(fresh.suffix(needed.bits))
         defer { zeroize(&forBits) }
-        let bits = try await RandomBits.generate(
-            count: needed.bits, triples: forBits, prss: prss, context: context, session: session.child("bits")
-        )
+        let bits = try await RandomBits.generate(randoms: randoms, triples: forBits, context: context, session: session.child("bits"))
         guard bits.count == needed.bits else { throw MPCError.decodingFailed(index: bits.count) }
         return (bits, Array(fresh.prefix(needed.triples)))
     }
@@ -107,6 +113,5 @@ public struct DecryptionMaterial: Sendable {
         zeroize(&triples)
         zeroize(&masks)
         zeroize(&messageMasks)
-        zeroize(&rerandomizers)
     }
 }

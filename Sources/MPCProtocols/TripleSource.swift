@@ -34,6 +34,21 @@ public struct TripleSource: Sendable {
         }
     }
 
+    /// `count` triples and `randoms` random degree-t sharings under `session`: from one extraction with the
+    /// hyper-invertible matrix; with PRSS the randoms are PRSS draws under `session.child("randoms")`.
+    public mutating func next(
+        _ count: Int, randoms: Int, session: SessionID
+    ) async throws -> (triples: [BeaverTriple], randoms: [FieldElement]) {
+        switch kind {
+        case .prss:
+            let triples = try await next(count, session: session)
+            return (triples, randoms > 0 ? prss.randomShares(count: randoms, session: session.child("randoms")) : [])
+        case .hyperInvertible:
+            return try await DoubleSharingTriples.generate(
+                count: count, randoms: randoms, context: context, session: session, disputes: &disputes, using: &dealing)
+        }
+    }
+
     /// Wipes the dealing generator's state.
     public mutating func finish() { dealing.wipe() }
 }

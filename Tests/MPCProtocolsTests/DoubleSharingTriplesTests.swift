@@ -35,6 +35,43 @@ import MPCTestSupport
 
     /// Whatever t corrupt parties do, the honest parties get the same correct triples and agree on what dispute
     /// control found. `differentValue` here stands for false complaints (a corrupt checker that always complains).
+    /// Triples with extra random sharings from the same extraction: the triples are correct, every random value
+    /// opens exactly at degree t (so its shares lie on one degree-t polynomial) and the values are fresh; under
+    /// every adversary the honest parties' shares still agree. The rounds are those of triples alone.
+    @Test(arguments: Adversary.allCases)
+    func randomsComeWithTheTriples(adversary: Adversary) async throws {
+        for (n, t) in settings {
+            let corrupt = Set(adversary.corruptParties(n: n, t: t))
+            let (count, randoms) = (9, 23)
+            let outputs = try await runHIMParties(n: n, t: t, adversary: adversary) { context, random, disputes, deviation in
+                let made = try await DoubleSharingTriples.generate(
+                    count: count, randoms: randoms, context: context, session: SessionID(26), disputes: &disputes,
+                    using: &random, deviation: deviation
+                )
+                return (made.triples, made.randoms, context.meter.rounds)
+            }
+            let comment: Comment = "(\(n),\(t)) \(adversary)"
+            #expect(outputs.count == n - corrupt.count, comment)
+            try Self.expectTriples(outputs.mapValues(\.output.0), n: n, t: t, count: count, comment)
+            #expect(outputs.values.allSatisfy { $0.output.1.count == randoms }, comment)
+            if adversary == .allHonest { #expect(outputs.values.allSatisfy { $0.output.2 == 3 * t + 7 }, comment) }
+            // The honest parties' shares decode exactly: n − t shares on one degree-t polynomial, no error.
+            let honest = (1...n).filter { !corrupt.contains($0) }
+            var values: [FieldElement] = []
+            for k in 0..<randoms {
+                let columns = (1...n).map { party in outputs[party].map { [$0.output.1[k]] } }
+                let decoded = try RobustOpen.decode(columns: columns, degree: t, threshold: t, count: 1)[0]
+                let fromFirst = try Shamir.reconstruct(honest.prefix(t + 1).map { ($0, outputs[$0]!.output.1[k]) }, threshold: t)
+                let fromLast = try Shamir.reconstruct(honest.suffix(t + 1).map { ($0, outputs[$0]!.output.1[k]) }, threshold: t)
+                #expect(decoded == fromFirst && fromFirst == fromLast, "\(comment) random \(k)")
+                values.append(decoded)
+            }
+            #expect(Set(values).count == randoms, "\(comment): fresh values")
+            let triplesA = Set(outputs[honest[0]]!.output.0.map(\.a))
+            #expect(triplesA.isDisjoint(with: outputs[honest[0]]!.output.1), "\(comment): randoms are not the triples' shares")
+        }
+    }
+
     @Test(arguments: Adversary.allCases)
     func triplesAreCorrectUnderAdversary(adversary: Adversary) async throws {
         for (n, t) in settings {

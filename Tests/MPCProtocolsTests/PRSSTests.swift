@@ -28,6 +28,35 @@ import MPCTestSupport
         #expect(other != randomValues)
     }
 
+    /// The bulk bounded draw of `maskShares` is the standard library's `next(upperBound:)` read word by word (the
+    /// same multiply-and-reject on the same stream): equal sums for random bounds from 0 to 2^62 − 1, weights and
+    /// lengths across the 1,024-word chunks; and every draw stays within [−bound, bound].
+    @Test func boundedDrawsMatchTheStandardLibrary() {
+        var random = SeededGenerator(seed: [7], domain: "test.prss.bounded")
+        for run in 0..<300 {
+            let bound: UInt64 = switch run % 4 {
+            case 0: UInt64.random(in: 0...16, using: &random)
+            case 1: UInt64.random(in: 0..<(1 << 62), using: &random)
+            case 2: (1 << UInt64.random(in: 1...61, using: &random)) - 1  // width 2^k − 1: many rejections in theory
+            default: UInt64.random(in: (1 << 61)..<(1 << 62), using: &random)  // width near 2^63: rejections common
+            }
+            let count = Int.random(in: 1...2_500, using: &random)
+            let weight = FieldElement.random(using: &random)
+            let seed = (0..<8).map { _ in UInt8.random(in: 0...255, using: &random) }
+            var bulk = [FieldElement](repeating: .zero, count: count)
+            var stream = FastSeededGenerator(seed: seed, domain: "test.bounded")
+            bulk.withUnsafeMutableBufferPointer { PRSS.accumulateBounded(into: $0, bound: bound, weight: .one, generator: &stream) }
+            var weighted = [FieldElement](repeating: .zero, count: count)
+            stream = FastSeededGenerator(seed: seed, domain: "test.bounded")
+            weighted.withUnsafeMutableBufferPointer { PRSS.accumulateBounded(into: $0, bound: bound, weight: weight, generator: &stream) }
+            var reference = FastSeededGenerator(seed: seed, domain: "test.bounded")
+            let draws = (0..<count).map { _ in FieldElement(reference.next(upperBound: 2 * bound + 1)) - FieldElement(bound) }
+            #expect(bulk == draws, "run \(run): bound \(bound), \(count) draws")
+            #expect(weighted == draws.map { weight * $0 }, "run \(run)")
+            #expect(bulk.allSatisfy { min($0.value, FieldElement.modulus - $0.value) <= bound }, "run \(run)")
+        }
+    }
+
     /// Guaranteed output: against every adversary the honest parties' PRSS sharings lie on one degree-t
     /// polynomial; the setup takes 2 rounds plus the 3(t + 1) of the side-by-side agreements.
     @Test(arguments: Adversary.allCases)

@@ -35,10 +35,9 @@ enum DecryptionFixture {
     static func material(n: Int, t: Int, blockCount: Int, session: SessionID) async throws -> [Int: DecryptionMaterial] {
         let plan = try plan(n: n, t: t)
         return try await runParties(n: n, t: t, adversary: .allHonest) { context, _ in
-            var random = SecureRandom()
-            return try await DecryptionMaterial.generate(
+            try await DecryptionMaterial.generate(
                 blockCount: blockCount, plan: plan, prss: try dealtPRSS(party: context.partyID, n: n, t: t), context: context,
-                session: session, using: &random
+                session: session
             )
         }
     }
@@ -301,6 +300,34 @@ enum DecryptionFixture {
         }
         #expect(rounds["public"] == [plan.publicDecryptionRounds])
         #expect(rounds["user"] == [plan.userDecryptionRounds])
+    }
+
+    /// Preprocessing runs `TripleGenerator.preferred` unless told otherwise (PRSS at (4,1), the hyper-invertible
+    /// matrix at (7,2), which also gives the bits' random values); whichever runs, the bits open to 0 or 1.
+    @Test(arguments: [(4, 1), (7, 2)])
+    func preprocessingRunsThePreferredGenerator(n: Int, t: Int) async throws {
+        let plan = try Fixture.plan(n: n, t: t)
+        let blockCount = 3
+        var rounds: [TripleGenerator?: Set<Int>] = [:]
+        for generator in [nil, TripleGenerator.prss, .hyperInvertible] {
+            let outputs = try await runParties(n: n, t: t, adversary: .allHonest) { context, _ in
+                let before = context.meter.rounds
+                let made = try await DecryptionMaterial.preprocess(
+                    blockCount: blockCount, plan: plan, prss: try dealtPRSS(party: context.partyID, n: n, t: t), context: context,
+                    session: SessionID(7100), generator: generator
+                )
+                return (made.bits, made.triples.count, context.meter.rounds - before)
+            }
+            rounds[generator] = Set(outputs.values.map(\.2))
+            #expect(outputs.values.allSatisfy { $0.1 == blockCount * plan.triplesPerBlock })
+            for k in 0..<(blockCount * plan.bitsPerBlock) {
+                let columns = (1...n).map { party in outputs[party].map { [$0.0[k]] } }
+                let bit = try RobustOpen.decode(columns: columns, degree: t, threshold: t, count: 1)[0]
+                #expect(bit == .zero || bit == .one, "\(generator.map(\.rawValue) ?? "default") bit \(k)")
+            }
+        }
+        #expect(rounds[nil] == rounds[TripleGenerator.preferred(partyCount: n, threshold: t)])
+        #expect(rounds[.prss] != rounds[.hyperInvertible])
     }
 
     /// Material is bound to its session: another session, another block count or another (n, t) is refused.

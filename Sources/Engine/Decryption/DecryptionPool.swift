@@ -231,9 +231,8 @@ actor DecryptionPool {
         let task = Task { [weak self] in
             do {
                 let made = try await ComputeExecutor.shared.run {
-                    var random = SecureRandom()
-                    return try await DecryptionMaterial.preprocess(
-                        blockCount: count, plan: unit, prss: epoch.prss, context: epoch.party, session: session, using: &random)
+                    try await DecryptionMaterial.preprocess(
+                        blockCount: count, plan: unit, prss: epoch.prss, context: epoch.party, session: session)
                 }
                 await self?.finished(id, bits: made.bits, triples: made.triples)
             } catch {

@@ -222,9 +222,8 @@ actor DecryptionService {
                     plan: plan, blockCount: blocks.count, bits: taken.bits, triples: taken.triples, prss: epoch.prss, session: session)
                 KMSMetrics.recordPoolAssignment(fromPool: true)
             } else {
-                var random = SecureRandom()
                 material = try await DecryptionMaterial.generate(
-                    blockCount: blocks.count, plan: plan, prss: epoch.prss, context: party, session: session, using: &random)
+                    blockCount: blocks.count, plan: plan, prss: epoch.prss, context: party, session: session)
                 if pool != nil { KMSMetrics.recordPoolAssignment(fromPool: false) }
             }
             defer { material.wipe() }
