@@ -90,6 +90,7 @@ let package = Package(
             dependencies: [
                 "Algebra", "FHEKeys", "MPCProtocols", "Vault", "GRPCCore", "KMSAPI", "Signatures", "SecureMemory",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "X509", package: "swift-certificates"),

@@ -57,6 +57,7 @@ enum DecryptionBench {
             let value = RadixValue.random(bits: 64, using: &random)
             return (value, publicKey.encrypt(value, as: .uint64, keySwitchingKey: keySwitching, using: &random).serialized(parameters: parameters))
         }
+        let handles = inputs.map { SHA3_256.hash($0.bytes) }
 
         let plan = try ThresholdDecryptionPlan(parameters: parameters, partyCount: parties, threshold: threshold)
         let blocks = FheType.uint64.blockCount
@@ -77,7 +78,7 @@ enum DecryptionBench {
         for index in 0..<samples {
             let input = inputs[index % inputs.count]
             start = clock.now
-            try await decrypt(cluster, keyID: keyID, input: input)
+            try await decrypt(cluster, keyID: keyID, input: input, handle: handles[index % inputs.count])
             latencies.append(KeyGenBench.seconds(clock.now - start) * 1000)
         }
         let bytesAfter = try await KeyGenBench.bytesSent(cluster)
@@ -94,7 +95,7 @@ enum DecryptionBench {
             for index in 0..<samples {
                 _ = try await waitForPool(cluster, atLeast: poolTarget, every: .milliseconds(20))
                 start = clock.now
-                try await decrypt(cluster, keyID: keyID, input: inputs[index % inputs.count])
+                try await decrypt(cluster, keyID: keyID, input: inputs[index % inputs.count], handle: handles[index % inputs.count])
                 ready.append(KeyGenBench.seconds(clock.now - start) * 1000)
             }
             ready.sort()
@@ -131,7 +132,7 @@ enum DecryptionBench {
                 for _ in 0..<level {
                     group.addTask {
                         while let index = next.take(below: total) {
-                            try await decrypt(cluster, keyID: keyID, input: inputs[index % inputs.count])
+                            try await decrypt(cluster, keyID: keyID, input: inputs[index % inputs.count], handle: handles[index % inputs.count])
                         }
                     }
                 }
@@ -256,13 +257,16 @@ enum DecryptionBench {
     }
 
     /// PublicDecryptSync on every core at once; every answer must hold the value.
-    static func decrypt(_ cluster: LocalCluster, keyID: String, input: (value: RadixValue, bytes: [UInt8])) async throws {
+    /// PublicDecryptSync of one euint64 at every core, naming its handle as a full node does (SHA3-256 of the bytes,
+    /// computed once per input by the bench).
+    static func decrypt(_ cluster: LocalCluster, keyID: String, input: (value: RadixValue, bytes: [UInt8]), handle: [UInt8]) async throws {
         var request = Kms_V1_PublicDecryptionRequest()
         request.requestID.requestID = newID()
         request.keyID.requestID = keyID
         var ciphertext = Kms_V1_TypedCiphertext()
         ciphertext.ciphertext = Data(input.bytes)
         ciphertext.fheType = .uint64
+        ciphertext.externalHandle = Data(handle)
         request.ciphertexts = [ciphertext]
         let sent = request
         try await KeyGenBench.everyCore(cluster) { channel in

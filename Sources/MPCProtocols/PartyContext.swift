@@ -54,6 +54,19 @@ public struct PartyContext: Sendable {
         try await exchangeAll(session: session, round: round) { _ in payload }
     }
 
+    /// A round in which only `leader` speaks: it sends `payload()` to every other party and gets it back; every
+    /// other party waits up to the deadline for the leader's message (nil if it stays silent that long) and sends
+    /// nothing, so the round costs n − 1 messages instead of an exchange's n(n − 1), and nobody waits for anyone
+    /// but the leader.
+    public func fromLeader(_ leader: Int, session: SessionID, round: Int, payload: () -> [UInt8]) async throws -> [UInt8]? {
+        guard partyID != leader else {
+            let bytes = payload()
+            return try await send(session: session, round: round) { _ in bytes }
+        }
+        meter.record(messages: 0, bytes: 0)
+        return try await network.receive(from: leader, session: session, round: round, timeout: deadline)
+    }
+
     /// What `gather` ends with. `complete`: every message arrived or the deadline passed (a message still
     /// missing then is from a party silent beyond the synchrony bound); false if `accept` succeeded earlier.
     public struct Gathered<R> {

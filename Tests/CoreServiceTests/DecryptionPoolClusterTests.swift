@@ -6,7 +6,7 @@ import Testing
 
 /// The background pool of preprocessed decryption blocks with 4 real cores over mutual TLS (test parameters):
 /// it fills before any request, requests led by each core are served from it (the cores' metrics say so) and
-/// decrypt correctly, it refills while idle; an equivocating core and a core restarted with an empty pool
+/// decrypt correctly, it refills; an equivocating core and a core restarted with an empty pool
 /// change no plaintext. Runs in the multi-process phase of scripts/test.sh.
 @Suite(.serialized) struct DecryptionPoolClusterTests {
     /// Each core makes 64 blocks (two batches of 32; a uint64 has 32 blocks), every core holds all 256.
@@ -77,7 +77,7 @@ import Testing
             #expect(try Self.preprocessingCount(metrics[party]!, source: "pool") == 4, "core \(party) served all four requests from the pool")
             #expect(try Self.preprocessingCount(metrics[party]!, source: "own") == 0, "core \(party) preprocessed a request itself")
         }
-        // 4 × 32 blocks were spent; each core refills its own share while idle.
+        // 4 × 32 blocks were spent; each core refills its own share.
         try await Self.waitForPool(cluster, parties: cluster.parties, atLeast: Self.target, limit: .seconds(120))
     }
 

@@ -118,8 +118,8 @@ public struct CoreConfiguration: Sendable, Equatable {
         /// (`long_poll_milliseconds`).
         public var longPollMilliseconds = 5_000
         /// Preprocessed blocks (a block's random bits and triples) a threshold core keeps ready for decryptions
-        /// (`pool_target_blocks`, 0 = no pool: every request preprocesses its own); refilled while no decryption
-        /// runs here. Each core makes its share (target / n) of the cluster's pool; docs/DECRYPTION.md "Pool".
+        /// (`pool_target_blocks`, 0 = no pool: every request preprocesses its own); refilled in the background,
+        /// under load too. Each core makes its share (target / n) of the cluster's pool; docs/DECRYPTION.md "Pool".
         public var poolTargetBlocks = 256
         /// Blocks made by one background preprocessing session (`pool_batch_blocks`).
         public var poolBatchBlocks = 64

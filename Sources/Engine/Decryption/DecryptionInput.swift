@@ -1,4 +1,5 @@
 import Algebra
+import Crypto
 import FHEKeys
 import Foundation
 import KMSAPI
@@ -10,8 +11,11 @@ struct DecryptionInput: Sendable {
     let type: FheType
     let ciphertext: RadixCiphertext
     let handle: [UInt8]
-    /// SHA3-256 of the ciphertext bytes: the default handle and the request digest's part, hashed once (a euint64
-    /// is 235 KiB; hashing it was a tenth of a core's CPU under load, docs/BENCHMARKS.md).
+    /// This ciphertext's part of the request digest that binds pool material to the request's bytes
+    /// (`DecryptionService`): 0x03 ‖ SHA3-256 of the bytes when that is also the default handle (hashed once),
+    /// else 0x02 ‖ SHA-256 of them. A full node names its handles, and then this hash is all a core spends on a
+    /// ciphertext's bytes besides parsing: SHA-256 runs at 1.4 GB/s here (SHA-NI), SHA3-256 at 0.27–0.36 GB/s, and
+    /// a euint64 is 235 KiB (docs/BENCHMARKS.md).
     let contentHash: [UInt8]
 
     /// The API's FheType as FHEKeys' (nil for UNSPECIFIED and unknown values).
@@ -65,15 +69,16 @@ struct DecryptionInput: Sendable {
             guard ciphertext.bitWidth == type.rawValue else {
                 throw .invalidArgument("\(field): the ciphertext holds \(ciphertext.bitWidth) bits, fhe_type says \(type.rawValue)")
             }
-            let contentHash = SHA3_256.hash(bytes)
-            let handle: [UInt8]
+            let handle: [UInt8], contentHash: [UInt8]
             if typed.externalHandle.isEmpty {
-                handle = contentHash
+                handle = SHA3_256.hash(bytes)
+                contentHash = [0x03] + handle
             } else {
                 guard typed.externalHandle.count == 32 else {
                     throw .invalidArgument("\(field).external_handle: \(typed.externalHandle.count) bytes, a handle is 32 (or empty)")
                 }
                 handle = Array(typed.externalHandle)
+                contentHash = [0x02] + Array(SHA256.hash(data: bytes))
             }
             return DecryptionInput(type: type, ciphertext: ciphertext, handle: handle, contentHash: contentHash)
         }

@@ -5,11 +5,14 @@ import MPCProtocols
 
 /// Decryption preprocessing made before any request needs it: batches of preprocessed blocks (each block the
 /// random bits and Beaver triples one LWE block's decryption consumes, `DecryptionMaterial.preprocess`) for the
-/// default epoch, refilled in the background while no decryption runs on this core. Each core owns the batches
-/// it starts (it announces them to the others, who join the batch's session) and makes its share, target / n,
-/// of the cluster's pool. A request is bound to blocks by `PoolAssignment` (a proposal by the request's leader,
-/// echoed by 2t + 1 cores); a block is handed to at most one request and never returned (docs/DECRYPTION.md
-/// "Pool"). An actor: the batches are shared by the refill task, the announcement listener and the requests.
+/// default epoch, refilled in the background whenever this core's free blocks fall below its share — while idle,
+/// and under load too, where one batch costs far fewer rounds per block than each request preprocessing its own.
+/// Each core owns the batches it starts (it announces them to the others, who join the batch's session), makes
+/// its share, target / n, of the cluster's pool, and has at most `batchesInProduction` of them being made. A
+/// request is bound to blocks by `PoolAssignment` (a proposal by the request's leader, echoed by 2t + 1 cores),
+/// made ones first, else of a batch still being made (the request then waits for it); a block is handed to at
+/// most one request and never returned (docs/DECRYPTION.md "Pool"). An actor: the batches are shared by the
+/// refill task, the announcement listener and the requests.
 actor DecryptionPool {
     /// One preprocessed block: its batch and its index there.
     struct BlockRef: Hashable, Sendable {
@@ -47,7 +50,6 @@ actor DecryptionPool {
     private let logger: Logger
     private var batches: [BatchID: Batch] = [:]
     private var sequence = 0
-    private var running = 0
     /// The announcement listener and the refill loop.
     private var tasks: [Task<Void, Never>] = []
     /// The preprocessing session of each batch still being made.
@@ -63,6 +65,10 @@ actor DecryptionPool {
         self.settings = settings
         self.logger = logger
     }
+
+    /// Batches of this core's that may be in production at once: under load the next one is made while requests
+    /// wait for the blocks of the first.
+    static let batchesInProduction = 2
 
     /// This core's share of the target (at least one batch when the pool is on).
     var ownTarget: Int {
@@ -84,7 +90,7 @@ actor DecryptionPool {
         }
         let refill = Task { [weak self] in
             while !Task.isCancelled {
-                await self?.refillIfIdle()
+                await self?.refill()
                 try? await Task.sleep(for: .milliseconds(50))
             }
         }
@@ -101,18 +107,16 @@ actor DecryptionPool {
         for id in Array(batches.keys) { drop(id) }
     }
 
-    /// A decryption begins or ends on this core: the pool refills only while none runs.
-    func begin() { running += 1 }
-    func end() { running -= 1 }
-
     // MARK: Leader and followers (PoolAssignment)
 
-    /// The leader's proposal: `count` free blocks of its own finished batches, reserved for `request`; nil when
-    /// it has too few (then nobody uses the pool for this request).
+    /// The leader's proposal: `count` free blocks of its own batches, reserved for `request` — of finished
+    /// batches first, oldest first, then of batches still being made (every core's `reserve` waits for those);
+    /// nil when it has too few (then nobody uses the pool for this request).
     func propose(for request: SessionID, count: Int) -> [BlockRef]? {
         var chosen: [BlockRef] = []
-        for (id, batch) in batches.sorted(by: { $0.value.sequence < $1.value.sequence })
-        where batch.owner == epoch.party.partyID && batch.ready {
+        let own = batches.filter { $0.value.owner == epoch.party.partyID }
+            .sorted { ($0.value.ready ? 0 : 1, $0.value.sequence) < ($1.value.ready ? 0 : 1, $1.value.sequence) }
+        for (id, batch) in own {
             for index in batch.states.indices where batch.states[index] == .free && chosen.count < count {
                 chosen.append(BlockRef(batch: id, index: index))
             }
@@ -156,7 +160,8 @@ actor DecryptionPool {
     /// block order; the pool's copies are wiped. Nil if a block is not reserved for `request`.
     func take(_ blocks: [BlockRef], for request: SessionID, plan: ThresholdDecryptionPlan) -> (bits: [FieldElement], triples: [BeaverTriple])? {
         guard plan.bitsPerBlock <= unit.bitsPerBlock, plan.triplesPerBlock <= unit.triplesPerBlock,
-              blocks.allSatisfy({ batches[$0.batch]?.states[$0.index] == .reserved(request) }) else { return nil }
+              blocks.allSatisfy({ batches[$0.batch]?.ready == true && batches[$0.batch]?.states[$0.index] == .reserved(request) })
+        else { return nil }
         var bits: [FieldElement] = [], triples: [BeaverTriple] = []
         bits.reserveCapacity(blocks.count * plan.bitsPerBlock)
         triples.reserveCapacity(blocks.count * plan.triplesPerBlock)
@@ -194,12 +199,13 @@ actor DecryptionPool {
         if batch.ready, batch.states.allSatisfy({ $0 == .used }) { drop(block.batch) }
     }
 
-    /// Starts one batch of this core's when it is below its share and no decryption runs here.
-    private func refillIfIdle() async {
-        guard !stopped, running == 0 else { return }
-        let outstanding = batches.values.filter { $0.owner == epoch.party.partyID }
-            .reduce(0) { $0 + ($1.ready ? $1.states.count(where: { $0 == .free }) : $1.count) }
-        guard outstanding < ownTarget, !batches.values.contains(where: { $0.owner == epoch.party.partyID && !$0.ready }) else { return }
+    /// Starts one batch of this core's when its free blocks, made or being made, are below its share and fewer
+    /// than `batchesInProduction` of its batches are being made.
+    private func refill() async {
+        guard !stopped else { return }
+        let own = batches.values.filter { $0.owner == epoch.party.partyID }
+        let outstanding = own.reduce(0) { $0 + $1.states.count(where: { $0 == .free }) }
+        guard outstanding < ownTarget, own.count(where: { !$0.ready }) < Self.batchesInProduction else { return }
         var random = SecureRandom()
         let id = BatchID(bytes: random.bytes(count: 32))
         let payload = id.bytes + withUnsafeBytes(of: UInt32(settings.poolBatchBlocks).bigEndian, Array.init)
@@ -215,7 +221,7 @@ actor DecryptionPool {
         let count = payload[32...].reduce(0) { $0 << 8 | Int($1) }
         let id = BatchID(bytes: Array(payload[..<32]))
         let held = batches.values.filter { $0.owner == owner }.reduce(0) { $0 + $1.states.count(where: { $0 != .used }) }
-        guard (1...4_096).contains(count), batches[id] == nil, held + count <= ownTarget + settings.poolBatchBlocks else {
+        guard (1...4_096).contains(count), batches[id] == nil, held + count <= ownTarget + Self.batchesInProduction * settings.poolBatchBlocks else {
             logger.info("decryption pool: batch announcement refused", metadata: ["owner": "\(owner)", "blocks": "\(count)"])
             return
         }
@@ -244,9 +250,17 @@ actor DecryptionPool {
 
     /// Adds a finished batch made elsewhere (tests of `PoolAssignment` stand in for a batch session this way).
     func insertReady(_ id: BatchID, owner: Int, bits: [FieldElement], triples: [BeaverTriple]) {
-        let count = bits.count / unit.bitsPerBlock
+        insertPending(id, owner: owner, count: bits.count / unit.bitsPerBlock)
+        finished(id, bits: bits, triples: triples)
+    }
+
+    /// Adds a batch still being made elsewhere; `completePending` finishes it (tests, as `insertReady`).
+    func insertPending(_ id: BatchID, owner: Int, count: Int) {
         sequence += 1
         batches[id] = Batch(owner: owner, count: count, states: Array(repeating: .free, count: count), sequence: sequence)
+    }
+
+    func completePending(_ id: BatchID, bits: [FieldElement], triples: [BeaverTriple]) {
         finished(id, bits: bits, triples: triples)
     }
 

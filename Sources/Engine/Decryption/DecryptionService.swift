@@ -87,7 +87,7 @@ actor DecryptionService {
         if case .threshold(let engine) = mode { epoch = try await engine.epoch(epochID) } else { epoch = nil }
         let plan = try epoch.map { epoch throws(EngineError) in try self.plan(parameters, partyCount: epoch.party.partyCount, threshold: epoch.party.threshold) }
         let requestPool = pool.flatMap { $0.epoch.id == epoch?.id ? $0 : nil }
-        // What the cores bind pool material to: the kind, the key and every ciphertext (type, length, SHA3-256).
+        // What the cores bind pool material to: the kind, the key and every ciphertext (type, length, its digest).
         var content = Array("\(kind)".utf8) + [0] + keyID.bytes
         for (ciphertext, input) in zip(request.ciphertexts, inputs) {
             content += withUnsafeBytes(of: Int64(ciphertext.fheType.rawValue).bigEndian, Array.init)
@@ -201,8 +201,6 @@ actor DecryptionService {
         let started = ContinuousClock.now
         defer { KMSMetrics.recordDecryptionSession(kind: user ? "user" : "public", duration: ContinuousClock.now - started) }
         let pool = prepared.pool
-        await pool?.begin()
-        defer { if let pool { Task { await pool.end() } } }
         // The request's own meter (folded into the epoch's afterwards), so that the parties proven wrong are this
         // request's.
         let meter = CommunicationMeter()

@@ -4,7 +4,8 @@ import MPCProtocols
 /// Binds one decryption request to preprocessed blocks of the `DecryptionPool`, so that every honest core uses
 /// the same blocks for it whatever order requests reach them in, and no block ever serves two requests.
 /// Two rounds on a session derived from the request (its id, kind and a digest of its content):
-/// 1. the request's leader (a party chosen by the request id) proposes blocks of its own batches and reserves them;
+/// 1. the request's leader (a party chosen by the request id) proposes blocks of its own batches and reserves them
+///    (only the leader speaks: `PartyContext.fromLeader`);
 /// 2. every core reserves the proposed blocks (if it holds them free) and echoes the proposal, or an empty echo.
 /// A core uses the blocks only with 2t + 1 equal echoes of its own reservation. Safety: two such quorums of
 /// n = 3t + 1 share an honest core, which reserves a block for one request only, so a block never serves two
@@ -33,11 +34,9 @@ enum PoolAssignment {
         if context.partyID == leader, let blocks = await pool.propose(for: request, count: blocks) {
             proposal = encode(blocks)
         }
-        let proposed = try await context.gather(session: session, round: 0, payloads: { _ in proposal }) { messages in
-            messages[leader - 1] != nil ? true : nil
-        }
+        let proposed = try await context.fromLeader(leader, session: session, round: 0) { proposal }
         var echo: [UInt8] = []
-        if let received = proposed.messages[leader - 1], let refs = decode(received, blocks: blocks),
+        if let received = proposed, let refs = decode(received, blocks: blocks),
            await pool.reserve(refs, leader: leader, for: request) {
             echo = received
         }
