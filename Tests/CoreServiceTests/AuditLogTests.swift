@@ -71,6 +71,14 @@ import Testing
             == ["GetOperatorPublicKey", "GetHealthStatus", "GetPublicDecryptionResult", "GetKeyMaterialAvailability"])
         #expect(entries[2]["status"] as? String == "NOT_FOUND" && entries[2]["request_id"] as? String == unknown, "\(entries[2])")
         #expect(entries.allSatisfy { $0["caller"] as? String == "kms-client" }, "\(entries)")
+        // Digests are SHA-256 (the "digest" field says so): the request of entry 3 against Python's hashlib.
+        #expect(entries.allSatisfy { $0["digest"] as? String == "sha-256" }, "\(entries)")
+        let sent = workspace.root.appendingPathComponent("request.bin")
+        try Data(try request.serializedBytes() as [UInt8]).write(to: sent)
+        let hashlib = try TestProcesses.run(try TestProcesses.tool("python3"), [
+            "-c", "import hashlib,sys; print(hashlib.sha256(open(sys.argv[1],'rb').read()).hexdigest())", sent.path,
+        ])
+        #expect(entries[2]["request_digest"] as? String == hashlib.output.trimmingCharacters(in: .whitespacesAndNewlines), "\(entries[2])")
         let attributes = try FileManager.default.attributesOfItem(atPath: file.path)
         #expect(attributes[.posixPermissions] as? Int == 0o600)
 

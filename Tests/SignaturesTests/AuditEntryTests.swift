@@ -26,6 +26,7 @@ import Testing
             method: text(&random, controls: controls), requestID: text(&random, controls: controls),
             caller: text(&random, controls: controls), requestDigest: bytes(32), status: text(&random, controls: controls),
             resultDigest: bytes(32), previousHash: bytes(32))
+        entry.digest = Bool.random(using: &random) ? .sha256 : .sha3_256
         entry.hash = bytes(32)
         entry.signature = bytes(65)
         return entry
@@ -38,7 +39,7 @@ import Testing
             "caller": entry.caller, "request_digest": Hex.encode(entry.requestDigest), "status": entry.status,
             "result_digest": Hex.encode(entry.resultDigest), "prev": Hex.encode(entry.previousHash),
             "hash": Hex.encode(entry.hash), "signature": Hex.encode(entry.signature),
-        ]
+        ].merging(entry.digest == .sha3_256 ? [:] : ["digest": entry.digest.rawValue]) { first, _ in first }
         return String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self)
     }
 
@@ -62,5 +63,37 @@ import Testing
             let entry = Self.entry(&random, controls: false)
             #expect(entry.json == (try Self.serialized(entry)), "run \(run)")
         }
+    }
+
+    /// A log whose older entries have SHA3-256 digests (v1, no "digest" field) and newer ones SHA-256 (v2) verifies
+    /// as one chain; an entry whose "digest" field is removed, changed or unknown does not (the field is hashed
+    /// through the domain, so a v2 entry cannot pass as v1).
+    @Test func entriesOfBothDigestsChainAndTheFieldIsBound() throws {
+        let key = try OperatorSigningKey.generate()
+        var previous = AuditEntry.genesisHash
+        var lines: [String] = []
+        for sequence in 1...6 {
+            var entry = AuditEntry(
+                sequence: UInt64(sequence), time: "2026-12-03T18:00:0\(sequence).000Z", method: "PublicDecrypt", requestID: "",
+                caller: "kms-client", requestDigest: Array(repeating: UInt8(sequence), count: 32), status: "OK",
+                resultDigest: Array(repeating: 7, count: 32), previousHash: previous)
+            entry.digest = sequence <= 3 ? .sha3_256 : .sha256
+            entry = try entry.signed(by: key)
+            previous = entry.hash
+            lines.append(entry.json)
+        }
+        #expect(!lines[2].contains("\"digest\"") && lines[3].contains("\"digest\":\"sha-256\""))
+        #expect(try AuditEntry.verify(lines: lines, expected: key.address).count == 6)
+        for (index, tampered) in [
+            (3, lines[3].replacingOccurrences(of: ",\"digest\":\"sha-256\"", with: "")),
+            (2, lines[2].replacingOccurrences(of: "{\"caller\":\"kms-client\"", with: "{\"caller\":\"kms-client\",\"digest\":\"sha-256\"")),
+        ] {
+            var copy = lines
+            copy[index] = tampered
+            #expect(throws: AuditError.altered(UInt64(index + 1))) { try AuditEntry.verify(lines: copy, expected: key.address) }
+        }
+        var unknown = lines
+        unknown[4] = lines[4].replacingOccurrences(of: "\"sha-256\"", with: "\"md5\"")
+        #expect(throws: AuditError.malformed(line: 5)) { try AuditEntry.verify(lines: unknown, expected: key.address) }
     }
 }

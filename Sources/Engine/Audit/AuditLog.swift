@@ -1,4 +1,4 @@
-import Algebra
+import Crypto
 import Foundation
 import GRPCCore
 import Logging
@@ -66,7 +66,8 @@ actor AuditLog {
     /// Appends the entry for one call and makes it durable. The digests are taken before the log's turn, so that
     /// concurrent calls hash their (up to megabytes of) request in parallel instead of one after another here.
     nonisolated func record(method: String, caller: String, request: [UInt8], status: String, result: [UInt8]) async {
-        let requestID = Self.requestID(in: request), requestDigest = SHA3_256.hash(request), resultDigest = SHA3_256.hash(result)
+        let requestID = Self.requestID(in: request)
+        let requestDigest = Array(SHA256.hash(data: request)), resultDigest = Array(SHA256.hash(data: result))
         await append(method: method, caller: caller, requestID: requestID, requestDigest: requestDigest, status: status, resultDigest: resultDigest)
     }
 
@@ -74,6 +75,7 @@ actor AuditLog {
         var entry = AuditEntry(
             sequence: sequence + 1, time: Self.timestamp(), method: method, requestID: requestID, caller: caller,
             requestDigest: requestDigest, status: status, resultDigest: resultDigest, previousHash: previous)
+        entry.digest = .sha256
         do {
             entry = try entry.signed(by: signer)
             try handle.write(contentsOf: Data((entry.json + "\n").utf8))
