@@ -8,10 +8,9 @@ import MPCProtocols
 /// default epoch, refilled in the background whenever this core's free blocks fall below its share — while idle,
 /// and under load too, where one batch costs far fewer rounds per block than each request preprocessing its own.
 /// Each core owns the batches it starts (it announces them to the others, who join the batch's session), makes
-/// its share, target / n, of the cluster's pool, and has at most `batchesInProduction` of them being made. A
-/// request is bound to blocks by `PoolAssignment` (a proposal by the request's leader, echoed by 2t + 1 cores),
-/// made ones first, else of a batch still being made (the request then waits for it); a block is handed to at
-/// most one request and never returned (docs/DECRYPTION.md "Pool"). An actor: the batches are shared by the
+/// its share, target / n, of the cluster's pool, one batch at a time. A request is bound to blocks of finished
+/// batches by `PoolAssignment` (a proposal by the request's leader, echoed by 2t + 1 cores); a block is handed to
+/// at most one request and never returned (docs/DECRYPTION.md "Pool"). An actor: the batches are shared by the
 /// refill task, the announcement listener and the requests.
 actor DecryptionPool {
     /// One preprocessed block: its batch and its index there.
@@ -66,10 +65,6 @@ actor DecryptionPool {
         self.logger = logger
     }
 
-    /// Batches of this core's that may be in production at once: under load the next one is made while requests
-    /// wait for the blocks of the first.
-    static let batchesInProduction = 2
-
     /// This core's share of the target (at least one batch when the pool is on).
     var ownTarget: Int {
         settings.poolTargetBlocks == 0 ? 0 : max(settings.poolBatchBlocks, (settings.poolTargetBlocks + epoch.party.partyCount - 1) / epoch.party.partyCount)
@@ -109,14 +104,15 @@ actor DecryptionPool {
 
     // MARK: Leader and followers (PoolAssignment)
 
-    /// The leader's proposal: `count` free blocks of its own batches, reserved for `request` — of finished
-    /// batches first, oldest first, then of batches still being made (every core's `reserve` waits for those);
-    /// nil when it has too few (then nobody uses the pool for this request).
+    /// The leader's proposal: `count` free blocks of its own finished batches, oldest first, reserved for
+    /// `request`; nil when it has too few (then nobody uses the pool for this request). Never blocks of a batch
+    /// still being made: the cores would finish it at different times under load, and a request whose cores reach
+    /// its echo round that far apart splits into a group with a quorum and one without, too small to decrypt
+    /// (measured: sustained load with such proposals failed requests, 2026-12-03).
     func propose(for request: SessionID, count: Int) -> [BlockRef]? {
         var chosen: [BlockRef] = []
-        let own = batches.filter { $0.value.owner == epoch.party.partyID }
-            .sorted { ($0.value.ready ? 0 : 1, $0.value.sequence) < ($1.value.ready ? 0 : 1, $1.value.sequence) }
-        for (id, batch) in own {
+        for (id, batch) in batches.sorted(by: { $0.value.sequence < $1.value.sequence })
+        where batch.owner == epoch.party.partyID && batch.ready {
             for index in batch.states.indices where batch.states[index] == .free && chosen.count < count {
                 chosen.append(BlockRef(batch: id, index: index))
             }
@@ -199,13 +195,13 @@ actor DecryptionPool {
         if batch.ready, batch.states.allSatisfy({ $0 == .used }) { drop(block.batch) }
     }
 
-    /// Starts one batch of this core's when its free blocks, made or being made, are below its share and fewer
-    /// than `batchesInProduction` of its batches are being made.
+    /// Starts one batch of this core's when its free blocks, made or being made, are below its share and none of
+    /// its batches is being made — also while decryptions run.
     private func refill() async {
         guard !stopped else { return }
         let own = batches.values.filter { $0.owner == epoch.party.partyID }
         let outstanding = own.reduce(0) { $0 + $1.states.count(where: { $0 == .free }) }
-        guard outstanding < ownTarget, own.count(where: { !$0.ready }) < Self.batchesInProduction else { return }
+        guard outstanding < ownTarget, !own.contains(where: { !$0.ready }) else { return }
         var random = SecureRandom()
         let id = BatchID(bytes: random.bytes(count: 32))
         let payload = id.bytes + withUnsafeBytes(of: UInt32(settings.poolBatchBlocks).bigEndian, Array.init)
@@ -221,7 +217,7 @@ actor DecryptionPool {
         let count = payload[32...].reduce(0) { $0 << 8 | Int($1) }
         let id = BatchID(bytes: Array(payload[..<32]))
         let held = batches.values.filter { $0.owner == owner }.reduce(0) { $0 + $1.states.count(where: { $0 != .used }) }
-        guard (1...4_096).contains(count), batches[id] == nil, held + count <= ownTarget + Self.batchesInProduction * settings.poolBatchBlocks else {
+        guard (1...4_096).contains(count), batches[id] == nil, held + count <= ownTarget + settings.poolBatchBlocks else {
             logger.info("decryption pool: batch announcement refused", metadata: ["owner": "\(owner)", "blocks": "\(count)"])
             return
         }
