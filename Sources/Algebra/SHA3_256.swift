@@ -3,7 +3,7 @@ import COpenSSLDigest
 /// SHA3-256 (FIPS 202): key digests, commitments, request and ciphertext digests. Inputs of at least
 /// `openSSLMinimumLength` contiguous bytes are hashed by OpenSSL's libcrypto (`openssl speed -evp sha3-256`: 355 MB/s
 /// here; the Swift sponge's SHAKE256 stream, same permutation and rate: 182 MB/s, docs/BENCHMARKS.md): a core
-/// hashes each 235 KiB euint64 ciphertext it decrypts twice.
+/// hashes each 235 KiB euint64 ciphertext it decrypts without a handle, whose default handle this is.
 /// Shorter inputs, and any OpenSSL failure, take the Swift sponge; both give the same digest (KeccakTests).
 public enum SHA3_256 {
     static let openSSLMinimumLength = 1024

@@ -17,8 +17,9 @@ import SwiftProtobuf
 /// answered, one request at a time: back to back (p50, p99; the pool refills in the background meanwhile), then
 /// with the material ready (each request sent once every pool is back at its target, so no refill competes with
 /// it). Throughput: that many requests in flight (`--requests N` of them, default max(2·level, 32)), until the
-/// pool is spent and beyond (the refill waits while requests run, so a long run ends up preprocessing per
-/// request). Every answer is checked against the encrypted value.
+/// pool is spent and beyond (each core keeps refilling, one batch at a time; a request whose leader has no made
+/// blocks preprocesses its own). Requests name their handles, as a full node does. Every answer is checked
+/// against the encrypted value.
 enum DecryptionBench {
     struct Failure: Error, CustomStringConvertible { var description: String }
 
@@ -256,9 +257,8 @@ enum DecryptionBench {
         }
     }
 
-    /// PublicDecryptSync on every core at once; every answer must hold the value.
-    /// PublicDecryptSync of one euint64 at every core, naming its handle as a full node does (SHA3-256 of the bytes,
-    /// computed once per input by the bench).
+    /// PublicDecryptSync on every core at once, naming the ciphertext's handle (SHA3-256 of the bytes, computed once
+    /// per input by the bench); every answer must hold the value.
     static func decrypt(_ cluster: LocalCluster, keyID: String, input: (value: RadixValue, bytes: [UInt8]), handle: [UInt8]) async throws {
         var request = Kms_V1_PublicDecryptionRequest()
         request.requestID.requestID = newID()
