@@ -6,14 +6,16 @@ import MPCTestSupport
 /// `PartyContext.fromLeader`: the leader's payload reaches every party in n − 1 messages, nobody else sends, and a
 /// silent leader leaves the others with nil at the deadline.
 @Suite struct PartyContextTests {
-    static func contexts(_ hub: InMemoryHub, n: Int, t: Int) throws -> [PartyContext] {
-        try (1...n).map { try PartyContext(network: hub.endpoint($0), threshold: t, timeout: .milliseconds(50), deadline: .milliseconds(400)) }
+    static func contexts(_ hub: InMemoryHub, n: Int, t: Int, deadline: Duration) throws -> [PartyContext] {
+        try (1...n).map { try PartyContext(network: hub.endpoint($0), threshold: t, timeout: .milliseconds(50), deadline: deadline) }
     }
 
     @Test(arguments: [(4, 1), (7, 2)])
     func onlyTheLeaderSpeaks(n: Int, t: Int) async throws {
         let hub = InMemoryHub(partyCount: n)
-        let contexts = try Self.contexts(hub, n: n, t: t)
+        // The leader always speaks, so the followers return when its message arrives: a deadline that CI's load
+        // (a test task starved for seconds) cannot reach.
+        let contexts = try Self.contexts(hub, n: n, t: t, deadline: .seconds(60))
         let leader = n - 1
         let received = try await withThrowingTaskGroup(of: (Int, [UInt8]?).self) { group in
             for context in contexts {
@@ -38,7 +40,7 @@ import MPCTestSupport
         let (n, t) = (4, 1)
         let hub = InMemoryHub(partyCount: n)
         await hub.inject(.drop, party: 2)
-        let contexts = try Self.contexts(hub, n: n, t: t)
+        let contexts = try Self.contexts(hub, n: n, t: t, deadline: .milliseconds(400))
         let clock = ContinuousClock()
         let start = clock.now
         let received = try await withThrowingTaskGroup(of: (Int, [UInt8]?).self) { group in
