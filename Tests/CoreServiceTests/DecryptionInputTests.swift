@@ -62,10 +62,11 @@ import Testing
         var seen = Set([original.contentHash, unnamed.contentHash])
         #expect(seen.count == 2)
         var random = SystemRandomNumberGenerator()
-        for _ in 0..<24 {
+        // 24 distinct bytes: drawing with replacement flipped the same byte twice now and then, and the second
+        // copy's digest was (rightly) the first one's.
+        for index in ((bytes.count / 2)..<bytes.count).shuffled(using: &random).prefix(24) {
             // A flipped low bit of a mask or body word keeps the ciphertext valid (words stay below p almost surely).
             var changed = bytes
-            let index = Int.random(in: (bytes.count / 2)..<bytes.count, using: &random)
             changed[index] ^= 1
             guard let input = try? DecryptionInput.parse([Self.typed(changed, type: .uint16, handle: handle)], parameters: Self.parameters, limit: 1)[0]
             else { continue }
