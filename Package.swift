@@ -17,6 +17,7 @@ let package = Package(
         .executable(name: "kms-gen-tls-certs", targets: ["CertGen"]),
         .executable(name: "kms-bench", targets: ["KMSBench"]),
         .executable(name: "kms-vault-crash-writer", targets: ["VaultCrashWriter"]),
+        .executable(name: "kms-openssl-exit-probe", targets: ["OpenSSLExitProbe"]),
         .library(name: "Algebra", targets: ["Algebra"]),
         .library(name: "FHEKeys", targets: ["FHEKeys"]),
         .library(name: "MPCProtocols", targets: ["MPCProtocols"]),
@@ -78,6 +79,8 @@ let package = Package(
         ),
         /// Writes objects in a loop until killed: the crash-safety tests SIGKILL it at random points.
         .executableTarget(name: "VaultCrashWriter", dependencies: ["Vault", "SecureMemory"]),
+        /// Exits while threads hash with OpenSSL: OpenSSLExitTests checks that no binary of ours crashes on exit.
+        .executableTarget(name: "OpenSSLExitProbe", dependencies: ["COpenSSLDigest"], linkerSettings: [.linkedLibrary("crypto")]),
 
         // MARK: Transport
         .target(name: "CGRPCShim", linkerSettings: grpcLinker),
